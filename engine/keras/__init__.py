@@ -1,0 +1,12 @@
+"""A Keras-compatible surface on the engine: ``from engine import keras`` replaces ``from tensorflow import
+keras`` (or ``import keras``) in slide code; submodule imports work the same way
+(``from engine.keras.layers import Dense``)."""
+from engine.keras import (activations, callbacks, constraints, initializers, layers, losses, metrics, models,
+                          optimizers, regularizers, utils)
+from engine.keras._symbolic import Input, KerasTensor
+from engine.keras.models import Model, Sequential
+from engine.keras.saving import load_model
+
+__all__ = ["Input", "KerasTensor", "Model", "Sequential", "activations", "callbacks", "constraints",
+           "initializers", "layers", "load_model", "losses", "metrics", "models", "optimizers", "regularizers",
+           "utils"]

@@ -1,0 +1,109 @@
+"""Fully connected layer kernels: z = x·W + b and its two backward products.
+
+Shapes: x (n, d_in), w (d_in, d_out) — Keras' kernel layout —, b (d_out,), z / grad_z (n, d_out).
+
+Small products (a Playground net: 10×2 times 2×8) are done with plain loops: a BLAS call costs more than
+the arithmetic there. Large ones go to ``np.dot`` (BLAS through scipy; numba needs one dtype throughout).
+"""
+import numpy as np
+
+from engine.kernels._jit import kernel
+
+# Above this many multiply-adds, BLAS wins over the compiled loops (measured on the benchmark nets).
+BLAS_THRESHOLD = 32768
+
+
+@kernel
+def matmul_nn(a, b, out):
+    """out = a @ b. Shapes: a (n, k), b (k, m), out (n, m)."""
+    n, k = a.shape
+    m = b.shape[1]
+    if n * k * m >= BLAS_THRESHOLD:
+        np.dot(a, b, out)
+        return
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = 0.0
+        for p in range(k):
+            aip = a[i, p]
+            for j in range(m):
+                out[i, j] += aip * b[p, j]
+
+
+@kernel
+def matmul_tn(a, b, out):
+    """out = aᵀ @ b. Shapes: a (n, k), b (n, m), out (k, m)."""
+    n, k = a.shape
+    m = b.shape[1]
+    if n * k * m >= BLAS_THRESHOLD:
+        np.dot(a.T, b, out)
+        return
+    for p in range(k):
+        for j in range(m):
+            out[p, j] = 0.0
+    for i in range(n):
+        for p in range(k):
+            aip = a[i, p]
+            for j in range(m):
+                out[p, j] += aip * b[i, j]
+
+
+@kernel
+def matmul_nt(a, b, out):
+    """out = a @ bᵀ. Shapes: a (n, m), b (k, m), out (n, k)."""
+    n, m = a.shape
+    k = b.shape[0]
+    if n * k * m >= BLAS_THRESHOLD:
+        np.dot(a, b.T, out)
+        return
+    for i in range(n):
+        for p in range(k):
+            total = 0.0
+            for j in range(m):
+                total += a[i, j] * b[p, j]
+            out[i, p] = total
+
+
+@kernel
+def add_bias(z, b):
+    n, m = z.shape
+    for i in range(n):
+        for j in range(m):
+            z[i, j] += b[j]
+
+
+@kernel
+def column_sums(g, out):
+    n, m = g.shape
+    for j in range(m):
+        out[j] = 0.0
+    for i in range(n):
+        for j in range(m):
+            out[j] += g[i, j]
+
+
+@kernel
+def dense_forward(x, w, b, use_bias, z):
+    matmul_nn(x, w, z)
+    if use_bias:
+        add_bias(z, b)
+
+
+@kernel
+def dense_backward(x, w, grad_z, use_bias, need_grad_x, grad_w, grad_b, grad_x):
+    """Write dL/dW, dL/db and (when asked) dL/dx from dL/dz."""
+    matmul_tn(x, grad_z, grad_w)
+    if use_bias:
+        column_sums(grad_z, grad_b)
+    if need_grad_x:
+        matmul_nt(grad_z, w, grad_x)
+
+
+def dense_forward_numpy(x, w, b, use_bias):
+    """Naive twin of ``dense_forward``."""
+    return x @ w + (b if use_bias else 0)
+
+
+def dense_backward_numpy(x, w, grad_z, use_bias):
+    """Naive twin of ``dense_backward``: (grad_w, grad_b, grad_x)."""
+    return x.T @ grad_z, (grad_z.sum(axis=0) if use_bias else None), grad_z @ w.T
