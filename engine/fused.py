@@ -156,27 +156,28 @@ class FusedDenseTrainer:
         per_call = self._batches_per_call(batch_size)
         order = loop._order.astype(np.int64)
         report = None
-        while loop.state.cursor < loop.n_samples:
+        while True:
             if loop._stop_requested:
                 return report
             start = loop.state.cursor
             count = min(per_call * batch_size, loop.n_samples - start)
             done, status, losses, predictions = self._run(loop, order, start, count, batch_size,
                                                           bool(loop.metrics))
-            for index in range(done):
-                lo = start + index * batch_size
-                size = min(batch_size, loop.n_samples - lo)
-                outputs = None
-                if loop.metrics:
-                    outputs = [predictions[lo - start:lo - start + size]]
-                report = loop._after_update(size, float(losses[index]),
-                                            [loop.ys[0][order[lo:lo + size]]], outputs)
+            if done:
+                samples = min(done * batch_size, count)
+                sizes = np.full(done, batch_size, dtype=np.float64)
+                sizes[-1] = samples - batch_size * (done - 1)
+                outputs = [predictions[:samples]] if loop.metrics else None
+                report = loop._after_update(samples, float(losses[done - 1]),
+                                            [loop.ys[0][order[start:start + samples]]], outputs, updates=done,
+                                            loss_sum=float(np.dot(losses[:done], sizes)))
             if status != mlp.OK:
                 reason = loop._divergence_reason(math.nan if status == mlp.NONFINITE_LOSS else math.inf)
                 loop.diverged = reason
                 return StepReport(loop.state.epoch, loop.state.iteration, loop.state.samples_seen, 0, math.nan,
                                   diverged=reason)
-        return report
+            if report is not None and report.epoch_finished:  # the cursor is back at 0 for the next epoch
+                return report
 
     def predict(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
         if self.work_predict is None or self._predict_batch != batch_size:

@@ -208,12 +208,17 @@ class TrainingLoop:
                 f"became {what}. The learning rate ({lr:g}) is probably too high, or the inputs are not scaled "
                 "(standardize them). The weights were kept at their last finite values.")
 
-    def _after_update(self, batch_size: int, loss: float, yb, outputs) -> StepReport:
+    def _after_update(self, batch_size: int, loss: float, yb, outputs, updates: int = 1,
+                      loss_sum: float | None = None) -> StepReport:
+        """Count ``updates`` weight updates over ``batch_size`` samples (a fused run reports several at once).
+
+        ``loss`` is the last update's loss; ``loss_sum`` the sample-weighted sum over all of them.
+        """
         state = self.state
-        state.iteration += 1
+        state.iteration += updates
         state.samples_seen += batch_size
         state.cursor += batch_size
-        self._epoch_loss_sum += loss * batch_size
+        self._epoch_loss_sum += loss * batch_size if loss_sum is None else loss_sum
         self._epoch_loss_count += batch_size
         if outputs is not None:
             for metric in self.metrics:

@@ -37,7 +37,9 @@ def _kernel_fingerprint() -> str:
     for source in sorted(_KERNEL_DIR.glob("*.py")):
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
-    digest.update(repr(sorted(JIT_OPTIONS.items(), key=lambda kv: kv[0])).encode())
+    # Sorted, not repr() of the dict: a set's printed order changes from one process to the next.
+    digest.update(repr([(key, sorted(value) if isinstance(value, (set, frozenset)) else value)
+                        for key, value in sorted(JIT_OPTIONS.items())]).encode())
     digest.update(numba.__version__.encode())
     import numpy
 

@@ -15,7 +15,8 @@ import math
 import numpy as np
 
 from engine.kernels._jit import kernel
-from engine.kernels.activations import activation_backward, activation_forward
+from engine.kernels.activations import (SOFTMAX, _elementwise_backward, _elementwise_forward, _softmax_backward,
+                                        softmax_rows)
 from engine.kernels.dense import add_bias, column_sums, matmul_nn, matmul_nt, matmul_tn
 from engine.kernels.losses import loss_value_and_grad, sigmoid_bce_from_logits, softmax_ce_from_logits
 from engine.kernels.optimizers import H_LR, optimizer_step
@@ -45,6 +46,24 @@ def _all_finite(values):
     return total == 0.0
 
 
+# The generic per-element loops, not the public dispatchers: those carry a specialised copy of the loop per
+# common activation, and inlining all of them into this one function made LLVM take minutes to compile it.
+@kernel
+def _activate(code, alpha, z, out):
+    if code == SOFTMAX:
+        softmax_rows(z, out)
+    else:
+        _elementwise_forward(code, alpha, z, out)
+
+
+@kernel
+def _activate_backward(code, alpha, z, a, grad_a, grad_z):
+    if code == SOFTMAX:
+        _softmax_backward(a, grad_a, grad_z)
+    else:
+        _elementwise_backward(code, alpha, z, a, grad_a, grad_z)
+
+
 @kernel
 def mlp_forward(n, sizes, w_offsets, b_offsets, act_codes, alphas, a_offsets, z_offsets, params, work):
     """Forward pass of the first n rows already gathered into layer 0's activation buffer."""
@@ -58,7 +77,7 @@ def mlp_forward(n, sizes, w_offsets, b_offsets, act_codes, alphas, a_offsets, z_
         matmul_nn(a_in, _view(params, w_offsets[layer], k, m), z)
         if b_offsets[layer] >= 0:
             add_bias(z, params[b_offsets[layer]:b_offsets[layer] + m])
-        activation_forward(act_codes[layer], alphas[layer], z, a_out)
+        _activate(act_codes[layer], alphas[layer], z, a_out)
 
 
 @kernel
@@ -96,7 +115,7 @@ def mlp_train(x, y, order, start, count, batch_size, sizes, w_offsets, b_offsets
         else:
             ga = _view(grad_a, 0, n, out_width)
             loss = loss_value_and_grad(loss_code, a_last, yb, ga, delta)
-            activation_backward(act_codes[n_layers - 1], alphas[n_layers - 1], z_last, a_last, ga, gz)
+            _activate_backward(act_codes[n_layers - 1], alphas[n_layers - 1], z_last, a_last, ga, gz)
         if not math.isfinite(loss):
             return batch, NONFINITE_LOSS
         if predictions.shape[0] > 0:
@@ -115,7 +134,7 @@ def mlp_train(x, y, order, start, count, batch_size, sizes, w_offsets, b_offsets
                 ga = _view(grad_a, 0, n, k)
                 matmul_nt(gz, _view(params, w_offsets[layer], k, m), ga)
                 gz_previous = _view(grad_z, 0, n, k)
-                activation_backward(act_codes[layer - 1], alphas[layer - 1], _view(work, z_offsets[layer - 1], n, k),
+                _activate_backward(act_codes[layer - 1], alphas[layer - 1], _view(work, z_offsets[layer - 1], n, k),
                                     a_in, ga, gz_previous)
         if not _all_finite(grads):
             return batch, NONFINITE_GRADIENT
