@@ -1,0 +1,26 @@
+"""Neurotaller's engine: networks as pure-data graphs, trained by Numba kernels. No Qt, no plotting.
+
+Public modules (imported on first use, so ``import engine`` stays instant):
+``engine.graph`` (Graph, analyze), ``engine.layers`` (the layer registry), ``engine.network`` (Network),
+``engine.training`` (TrainingLoop), ``engine.activations``, ``engine.losses``, ``engine.metrics``,
+``engine.optimizers``, ``engine.initializers``, ``engine.regularizers``, ``engine.constraints``,
+``engine.io`` (project and weight files), and the compatibility surfaces ``engine.keras`` and
+``engine.sklearn``.
+"""
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("activations", "constraints", "graph", "initializers", "io", "keras", "layers", "losses",
+               "metrics", "network", "objective", "optimizers", "perceptron", "regularizers", "schedules",
+               "sklearn", "training")
+
+__all__ = ["__version__", *_SUBMODULES]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"engine.{name}")
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")

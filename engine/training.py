@@ -77,8 +77,9 @@ class TrainingLoop:
         self.objective = objective
         self.optimizer = optimizer
         self.xs = as_array_list(x, network.dtype)
-        self.ys = objective.prepare_targets(as_array_list(y, network.dtype))
-        self.n_samples = self._check_lengths(self.xs, self.ys)
+        raw_targets = as_array_list(y, network.dtype)
+        self.n_samples = self._check_lengths(self.xs, raw_targets)
+        self.ys = objective.prepare_targets(raw_targets)
         network._as_input_list(self.xs if len(self.xs) > 1 else self.xs[0])  # wrong widths fail here, clearly
         self.batch_size = check_batch_size(batch_size)
         self.shuffle = bool(shuffle)
@@ -89,8 +90,9 @@ class TrainingLoop:
         if validation_data is not None:
             x_val, y_val = validation_data[0], validation_data[1]
             xs_val = as_array_list(x_val, network.dtype)
-            ys_val = objective.prepare_targets(as_array_list(y_val, network.dtype))
+            ys_val = as_array_list(y_val, network.dtype)
             self._check_lengths(xs_val, ys_val)
+            ys_val = objective.prepare_targets(ys_val)
             self.validation = (xs_val, ys_val)
         if rule not in ("gradient", "perceptron"):
             raise ValueError(f"unknown training rule {rule!r}; choose 'gradient' or 'perceptron'")

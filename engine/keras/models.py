@@ -16,6 +16,7 @@ from engine.graph.model import Graph
 from engine.keras import callbacks as callbacks_module
 from engine.keras._symbolic import KerasTensor, call_layer, graph_from_tensors
 from engine.keras.random import next_seed
+from engine.keras.saving import load_model  # noqa: F401  (keras.models.load_model)
 from engine.keras.summary import format_summary
 from engine.layers.base import Layer
 from engine.layers.input_layer import Input as InputLayer
