@@ -14,7 +14,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = ("activations", "constraints", "graph", "initializers", "io", "keras", "layers", "losses",
-               "metrics", "network", "objective", "optimizers", "perceptron", "regularizers", "schedules",
+               "metrics", "network", "objective", "optimizers", "perceptron", "project", "regularizers", "schedules",
                "sklearn", "training")
 
 __all__ = ["__version__", *_SUBMODULES]
