@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -161,24 +162,26 @@ def _apply(name: str, x, alpha: float | None = None) -> np.ndarray:
     return get(name, alpha).forward(x)
 
 
+def _kernel_function(activation: str, name: str | None = None) -> Callable[[Any], np.ndarray]:
+    """The plain function ``name`` (default: ``activation``) computing one kernel activation with no options."""
+    name = name or activation
+
+    def function(x) -> np.ndarray:
+        return _apply(activation, x)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"{name}(x) elementwise on an array of any shape (float32/float64 kept, others -> float32)."
+    return function
+
+
 def linear(x) -> np.ndarray:
     return _as_float(x).copy()
 
 
-def step(x) -> np.ndarray:
-    return _apply("step", x)
-
-
-def sigmoid(x) -> np.ndarray:
-    return _apply("sigmoid", x)
-
-
-def hard_sigmoid(x) -> np.ndarray:
-    return _apply("hard_sigmoid", x)
-
-
-def tanh(x) -> np.ndarray:
-    return _apply("tanh", x)
+step, sigmoid, hard_sigmoid, tanh, selu, softplus, softsign = (
+    _kernel_function(activation)
+    for activation in ("step", "sigmoid", "hard_sigmoid", "tanh", "selu", "softplus", "softsign"))
+silu = swish = _kernel_function("swish", "silu")
 
 
 def relu(x, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> np.ndarray:
@@ -204,25 +207,6 @@ def leaky_relu(x, negative_slope: float = 0.2) -> np.ndarray:
 
 def elu(x, alpha: float = 1.0) -> np.ndarray:
     return _apply("elu", x, alpha)
-
-
-def selu(x) -> np.ndarray:
-    return _apply("selu", x)
-
-
-def softplus(x) -> np.ndarray:
-    return _apply("softplus", x)
-
-
-def softsign(x) -> np.ndarray:
-    return _apply("softsign", x)
-
-
-def silu(x) -> np.ndarray:
-    return _apply("swish", x)
-
-
-swish = silu
 
 
 def gelu(x, approximate: bool = False) -> np.ndarray:

@@ -7,12 +7,11 @@ computed in ``w``'s dtype, exactly as Keras does.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
-from engine.initializers import ObjectTable
+from engine._objects import ConfigObject, ObjectTable
 
 EPSILON = 1e-7  # keras.backend.epsilon()
 
@@ -23,7 +22,7 @@ def _axis(axis: Axis) -> int | tuple[int, ...]:
     return axis if isinstance(axis, (int, np.integer)) else tuple(int(a) for a in axis)
 
 
-class Constraint:
+class Constraint(ConfigObject):
     """Base class: a projection of the weights (the identity here)."""
 
     def __call__(self, w: np.ndarray) -> np.ndarray:
@@ -34,17 +33,6 @@ class Constraint:
     def apply_(self, w: np.ndarray) -> np.ndarray:
         """Constrain ``w`` in place (it may be a view) and return it. Shapes: any, kept."""
         return w
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Constraint:
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class _NormConstraint(Constraint):
@@ -121,20 +109,7 @@ max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNo
 _TABLE = ObjectTable("constraint", Constraint, [MaxNorm, NonNeg, UnitNorm, MinMaxNorm])
 
 
-def get(identifier: Any) -> Constraint | None:
-    """Resolve a constraint: a name ("max_norm" or "MaxNorm", ...), a config dict
-    ``{"class_name": ..., "config": {...}}``, an instance (returned as is), a class, or None (returns None).
-
-    Raises ValueError listing the valid names for anything else.
-    """
-    return _TABLE.get(identifier)
-
-
-def serialize(constraint: Constraint | None) -> dict[str, Any] | None:
-    """``{"class_name": ..., "config": {...}}``, the form :func:`get` accepts."""
-    return _TABLE.serialize(constraint)
-
-
-def names() -> list[str]:
-    """Every name :func:`get` accepts, sorted."""
-    return sorted(_TABLE.names)
+# The module's lookup functions are the shared table's (one implementation for every object family).
+get = _TABLE.get  # name, config dict, instance, class or None -> Constraint | None
+serialize = _TABLE.serialize  # Constraint -> {"class_name": ..., "config": {...}}, the form get accepts
+names = _TABLE.sorted_names  # every name get accepts, sorted

@@ -1,26 +1,65 @@
-"""Fused training of plain dense networks: Input → Dense (→ Activation) → … → Dense, one compiled call per
-run of batches instead of a Python call per layer.
+"""Fused training and inference of plain dense networks: Input → Dense (→ Activation) → … → Dense, one compiled
+call per run of batches instead of a Python call per layer.
 
-Used automatically by the TrainingLoop when the network qualifies (no dropout, regularizers or constraints,
-float32, one input and one output); otherwise the layer-by-layer path runs. Both compute the same numbers.
+Used automatically by the TrainingLoop (training) and by ``predict_arrays`` (inference) when the network
+qualifies; otherwise the layer-by-layer path runs. Both compute the same numbers.
+
+Each network gets a kernel specialised on its "plan" (hidden and output activations, loss, optimizer, which
+optional parts are on): only that plan is compiled, and cached on disk, so a first epoch does not wait for
+every activation, loss and optimizer to compile (see ``engine.kernels.specialised``).
 """
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
 from engine.kernels import mlp
+from engine.kernels import optimizers as kern
+from engine.kernels.dense import BLAS_THRESHOLD
 from engine.layers.activation import Activation
 from engine.layers.dense import Dense
+from engine.losses import Loss
 
 # Bounds how long one compiled call runs, so that a stop request is honoured between calls within
 # milliseconds (the GUI's Stop must end within 200 ms even on MNIST-sized nets).
 MAX_MULTIPLY_ADDS_PER_CALL = 50_000_000
 
+_entry_points: dict = {}
 
-def dense_chain(network) -> list[tuple[Dense, str, float]] | None:
-    """The (Dense layer, activation name, alpha) sequence if the network is a plain dense chain, else None."""
+
+def specialised_kernel(kernel, args: tuple, literal_positions: tuple[int, ...]):
+    """``kernel``'s compiled entry point for these argument types, the plan arguments as constants.
+
+    Calling the dispatcher itself with a plan literal would re-resolve the literal on every call (~5 ms);
+    the entry point of the specialised compilation is called directly instead (it is found in the disk cache
+    when it exists). Arrays are typed as writable C arrays whatever their flags, so callers must pass
+    C-contiguous arrays of the same dtypes and ranks as the first call of the same plan. Under
+    NUMBA_DISABLE_JIT=1 the plain Python function is returned.
+    """
+    if not hasattr(kernel, "overloads"):
+        return kernel
+    from numba import typeof, types
+
+    signature = []
+    for position, arg in enumerate(args):
+        if position in literal_positions:
+            signature.append(types.literal(int(arg)))
+        elif isinstance(arg, np.ndarray):
+            signature.append(types.Array(typeof(arg).dtype, arg.ndim, "C"))
+        else:
+            signature.append(typeof(arg))
+    key = (kernel.py_func.__qualname__, tuple(signature))
+    entry = _entry_points.get(key)
+    if entry is None:
+        kernel.compile(tuple(signature))
+        entry = _entry_points[key] = kernel.overloads[tuple(signature)].entry_point
+    return entry
+
+
+def dense_chain(network, trainable_only: bool = True) -> list[tuple[Dense, object]] | None:
+    """The (Dense layer, activation) sequence if the network is a plain dense chain, else None."""
     if len(network.input_ids) != 1 or len(network.output_ids) != 1 or len(network.input_shapes[0]) != 1:
         return None
     chain: list[list] = []
@@ -36,11 +75,98 @@ def dense_chain(network) -> list[tuple[Dense, str, float]] | None:
             chain[-1][1] = layer._activation  # Dense + Activation is one fused layer
         else:
             return None
-        if not layer.trainable:
+        if trainable_only and not layer.trainable:
             return None
-    if not chain:
+    return [(dense, activation) for dense, activation in chain] or None
+
+
+class DenseChainLayout:
+    """Where a dense chain's weights are in ``network.params``, its activation plan, and work buffers."""
+
+    def __init__(self, network, chain):
+        self.network = network
+        self.layers = [dense for dense, _ in chain]
+        activations = [activation for _, activation in chain]
+        self.sizes = np.array([int(network.input_shapes[0][0])] + [dense.units for dense in self.layers],
+                              dtype=np.int64)
+        codes = np.array([activation.code for activation in activations], dtype=np.int64)
+        self.alphas = np.array([activation.alpha for activation in activations], dtype=np.float64)
+        self.w_offsets = np.array([self._offset(dense, "kernel") for dense in self.layers], dtype=np.int64)
+        self.b_offsets = np.array([self._offset(dense, "bias") if dense.use_bias else -1 for dense in self.layers],
+                                  dtype=np.int64)
+        self.output_code = int(codes[-1])
+        hidden = sorted(set(codes[:-1].tolist()))
+        # One shared hidden activation is a compile-time constant; mixed ones are dispatched per layer (and
+        # ``hidden_code`` is then unused). Without hidden layers the output's code avoids a second variant.
+        self.hidden_code = int(hidden[0]) if len(hidden) == 1 else (self.output_code if not hidden else -1)
+        self.layer_codes = codes if len(hidden) > 1 else None
+        self.output_activation = activations[-1]
+
+    def _offset(self, dense: Dense, weight: str) -> int:
+        value = dense.weights_by_name[weight].value
+        offset = value.__array_interface__["data"][0] - self.network.params.__array_interface__["data"][0]
+        return offset // value.itemsize
+
+    def still_matches(self) -> bool:
+        """False once a layer's weights no longer live where they did (the network was rebuilt)."""
+        return all(self._offset(dense, "kernel") == offset for dense, offset in zip(self.layers, self.w_offsets))
+
+    def work_buffers(self, batch_size: int):
+        """Offsets of each layer's activations and pre-activations in one work buffer, and the buffer."""
+        a_sizes = [batch_size * int(s) for s in self.sizes]
+        z_sizes = [batch_size * int(s) for s in self.sizes[1:]]
+        a_offsets = np.concatenate([[0], np.cumsum(a_sizes)[:-1]]).astype(np.int64)
+        z_offsets = (sum(a_sizes) + np.concatenate([[0], np.cumsum(z_sizes)[:-1]])).astype(np.int64)
+        return a_offsets, z_offsets, np.zeros(sum(a_sizes) + sum(z_sizes), dtype=self.network.dtype)
+
+    def blas(self, batch_size: int) -> bool | None:
+        """True if some product is large enough for BLAS at this batch size; None compiles no BLAS call."""
+        widest = max(int(k) * int(m) for k, m in zip(self.sizes[:-1], self.sizes[1:]))
+        return True if batch_size * widest >= BLAS_THRESHOLD else None
+
+
+class FusedDensePredictor:
+    """Inference of a dense chain in one compiled call. Get one with :func:`fused_predictor`."""
+
+    def __init__(self, layout: DenseChainLayout):
+        self.layout = layout
+        self._entries: dict = {}
+
+    def predict(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Last layer's activations for every row of x, computed batch_size rows at a time.
+
+        Shapes: x (n, sizes[0]) → (n, sizes[-1]).
+        """
+        layout = self.layout
+        x = np.ascontiguousarray(x, dtype=layout.network.dtype)
+        batch_size = max(1, min(int(batch_size), len(x)))
+        a_offsets, z_offsets, work = layout.work_buffers(batch_size)  # per call: predict may run on two threads
+        out = np.empty((len(x), int(layout.sizes[-1])), dtype=x.dtype)
+        args = (x, batch_size, layout.sizes, layout.w_offsets, layout.b_offsets, layout.layer_codes, layout.alphas,
+                a_offsets, z_offsets, layout.network.params, layout.hidden_code, layout.output_code, work, out,
+                layout.blas(batch_size))
+        entry = self._entries.get(args[-1])
+        if entry is None:
+            entry = self._entries[args[-1]] = specialised_kernel(mlp.mlp_predict, args, mlp.PREDICT_LITERALS)
+        entry(*args)
+        return out
+
+
+_predictors: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def fused_predictor(network) -> FusedDensePredictor | None:
+    """The fused predictor of ``network`` (cached per network), or None when it is not a float32 dense chain."""
+    predictor = _predictors.get(network)
+    if predictor is not None and predictor.layout.still_matches():
+        return predictor
+    if network.dtype != np.float32:
         return None
-    return [(dense, activation.name, activation) for dense, activation in chain]
+    chain = dense_chain(network, trainable_only=False)
+    if chain is None:
+        return None
+    predictor = _predictors[network] = FusedDensePredictor(DenseChainLayout(network, chain))
+    return predictor
 
 
 class FusedDenseTrainer:
@@ -54,64 +180,51 @@ class FusedDenseTrainer:
         chain = dense_chain(network)
         if chain is None:
             return None
+        loss = loop.objective.losses[0]
+        if loss.code < 0 or any(getattr(type(loss), name) is not getattr(Loss, name)
+                                for name in ("value_and_grad", "value_and_grad_logits", "prepare")):
+            return None  # a loss computed in Python (e.g. rescaled): only the layer path calls it
+        if getattr(loss, "from_logits", False) and chain[-1][1].name != "linear":
+            return None  # logits that are some activation's output: only the layer path takes them
         return cls(loop, chain)
 
     def __init__(self, loop, chain):
         network = loop.network
         self.network = network
-        self.layers = [dense for dense, _, _ in chain]
-        activations = [activation for _, _, activation in chain]
-        sizes = [int(network.input_shapes[0][0])] + [dense.units for dense in self.layers]
-        self.sizes = np.array(sizes, dtype=np.int64)
-        self.act_codes = np.array([activation.code for activation in activations], dtype=np.int64)
-        self.alphas = np.array([activation.alpha for activation in activations], dtype=np.float64)
-        self.w_offsets = np.array([self._offset(dense, "kernel") for dense in self.layers], dtype=np.int64)
-        self.b_offsets = np.array([self._offset(dense, "bias") if dense.use_bias else -1 for dense in self.layers],
-                                  dtype=np.int64)
+        self.layout = DenseChainLayout(network, chain)
+        self.sizes = self.layout.sizes
         loss = loop.objective.losses[0]
         self.loss = loss
-        last = activations[-1].name
-        if loop.objective.fused[0] and last == "sigmoid":
-            self.loss_mode = mlp.LOSS_SIGMOID_BCE
-        elif loop.objective.fused[0] and last == "softmax":
+        # The cross-entropy is taken on the logits when it fuses with the output activation, or when the
+        # loss was asked for logits (from_logits=True) of a linear output layer.
+        logits_of = loss.fuses_with if (loop.objective.fused[0] or getattr(loss, "from_logits", False)) else None
+        if logits_of == "sigmoid":
+            self.loss_mode, self.loss_code = mlp.LOSS_SIGMOID_BCE, -1
+        elif logits_of == "softmax":
             self.loss_mode = mlp.LOSS_SOFTMAX_SPARSE_CE if loss.sparse else mlp.LOSS_SOFTMAX_CE
+            self.loss_code = -1
         else:
-            self.loss_mode = mlp.LOSS_ON_OUTPUT
+            self.loss_mode, self.loss_code = mlp.LOSS_ON_OUTPUT, int(loss.code)
         self.x = loop.xs[0]
         self.y = self._as_2d_targets(loop.ys[0])
         self._workspace(loop.batch_size)
         self.backup = np.empty_like(network.params)
-        self.work_predict: np.ndarray | None = None
-
-    def _offset(self, dense: Dense, weight: str) -> int:
-        value = dense.weights_by_name[weight].value
-        offset = (value.__array_interface__["data"][0] - self.network.params.__array_interface__["data"][0])
-        return offset // value.itemsize
+        self._entries: dict = {}
 
     def _as_2d_targets(self, y: np.ndarray) -> np.ndarray:
         """Targets as the loss kernels take them: (n, outputs), or (n, 1) labels; label smoothing applied."""
         placeholder = np.empty((len(y), int(self.sizes[-1])), dtype=np.float32)
         return np.ascontiguousarray(self.loss.prepare(placeholder, y)[1], dtype=np.float32)
 
-    def _layout(self, batch_size: int):
-        """Where each layer's activations and pre-activations live in one work buffer."""
-        a_sizes = [batch_size * int(s) for s in self.sizes]
-        z_sizes = [batch_size * int(s) for s in self.sizes[1:]]
-        a_offsets = np.concatenate([[0], np.cumsum(a_sizes)[:-1]]).astype(np.int64)
-        z_offsets = (sum(a_sizes) + np.concatenate([[0], np.cumsum(z_sizes)[:-1]])).astype(np.int64)
-        return a_offsets, z_offsets, np.zeros(sum(a_sizes) + sum(z_sizes), dtype=np.float32)
-
     def _workspace(self, batch_size: int) -> None:
-        sizes = self.sizes
-        self.a_offsets, self.z_offsets, self.work = self._layout(batch_size)
-        widest = batch_size * int(sizes.max())
+        self.a_offsets, self.z_offsets, self.work = self.layout.work_buffers(batch_size)
+        widest = batch_size * int(self.sizes.max())
         self.grad_a = np.zeros(widest, dtype=np.float32)
         self.grad_z = np.zeros(widest, dtype=np.float32)
+        self.y_batch = np.zeros((batch_size, self.y.shape[1]), dtype=np.float32)
         self.batch_capacity = batch_size
-
-    def _batches_per_call(self, batch_size: int) -> int:
-        per_batch = 3 * batch_size * int(np.sum(self.sizes[:-1] * self.sizes[1:]))
-        return max(1, MAX_MULTIPLY_ADDS_PER_CALL // max(per_batch, 1))
+        self.per_call = max(1, MAX_MULTIPLY_ADDS_PER_CALL // max(
+            3 * batch_size * int(np.sum(self.sizes[:-1] * self.sizes[1:])), 1))
 
     # -- training -------------------------------------------------------------------------------------
     def _run(self, loop, order, start: int, count: int, batch_size: int, want_predictions: bool):
@@ -123,13 +236,25 @@ class FusedDenseTrainer:
         predictions = (np.empty((count, int(self.sizes[-1])), dtype=np.float32) if want_predictions
                        else np.empty((0, 0), dtype=np.float32))
         network = self.network
-        done, status = mlp.mlp_train(
-            self.x, self.y, order, start, count, batch_size, self.sizes, self.w_offsets, self.b_offsets,
-            self.act_codes, self.alphas, self.a_offsets, self.z_offsets, self.loss.code, self.loss_mode,
-            float(getattr(self.loss, "delta", 1.0)), optimizer.kernel_code, optimizer.hyper_vector(),
-            optimizer.learning_rate_table(n_batches), optimizer.iterations, optimizer.segments,
-            optimizer.decay_mask, optimizer.slots, optimizer.scalars, network.params, network.grads, self.backup,
-            self.work, self.grad_a, self.grad_z, losses, predictions)
+        layout = self.layout
+        hyper = optimizer.hyper_vector()
+        clip = True if (hyper[kern.H_CLIPNORM] > 0 or hyper[kern.H_GLOBAL_CLIPNORM] > 0
+                        or hyper[kern.H_CLIPVALUE] > 0) else None
+        decay = True if hyper[kern.H_WEIGHT_DECAY] != 0 else None
+        blas = layout.blas(batch_size)
+        args = (self.x, self.y, order, start, count, batch_size, self.sizes, layout.w_offsets, layout.b_offsets,
+                layout.layer_codes, layout.alphas, self.a_offsets, self.z_offsets,
+                float(getattr(self.loss, "delta", 1.0)), hyper, optimizer.learning_rate_table(n_batches),
+                optimizer.iterations, optimizer.segments, optimizer.decay_mask, optimizer.slots, optimizer.scalars,
+                network.params, network.grads, self.backup, self.work, self.grad_a, self.grad_z, self.y_batch,
+                losses, predictions, blas, clip, decay, layout.hidden_code, layout.output_code,
+                self.loss_mode, self.loss_code, optimizer.kernel_code)
+        # Everything else that decides the compiled types is fixed for this trainer.
+        key = (blas, clip, decay)
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = specialised_kernel(mlp.mlp_train, args, mlp.TRAIN_LITERALS)
+        done, status = entry(*args)
         optimizer.advance(int(done))
         return int(done), int(status), losses, predictions
 
@@ -153,8 +278,10 @@ class FusedDenseTrainer:
         from engine.training import StepReport
 
         batch_size = loop.batch_size
-        per_call = self._batches_per_call(batch_size)
-        order = loop._order.astype(np.int64)
+        if batch_size > self.batch_capacity:
+            self._workspace(batch_size)
+        per_call = self.per_call
+        order = loop._order.astype(np.int64, copy=False)
         report = None
         while True:
             if loop._stop_requested:
@@ -180,11 +307,4 @@ class FusedDenseTrainer:
                 return report
 
     def predict(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        if self.work_predict is None or self._predict_batch != batch_size:
-            self._pa, self._pz, self.work_predict = self._layout(batch_size)
-            self._predict_batch = batch_size
-        out = np.empty((len(x), int(self.sizes[-1])), dtype=np.float32)
-        mlp.mlp_predict(np.ascontiguousarray(x, dtype=np.float32), batch_size, self.sizes, self.w_offsets,
-                        self.b_offsets, self.act_codes, self.alphas, self._pa, self._pz, self.network.params,
-                        self.work_predict, out)
-        return out
+        return FusedDensePredictor(self.layout).predict(x, batch_size)

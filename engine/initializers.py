@@ -5,18 +5,17 @@ given (the network's generator), otherwise from ``np.random.default_rng(seed)`` 
 call, so an initializer with an integer seed returns the same values every time (as in Keras). Random values are drawn
 in float64 and then cast, so the float32 and float64 draws of one seed agree up to rounding.
 
-The small name table (:class:`ObjectTable`) at the end of this module is shared with ``engine.regularizers``
-and ``engine.constraints`` so that their ``get`` functions behave alike.
+``get``, ``serialize`` and ``names`` come from the name table shared with ``engine.regularizers`` and
+``engine.constraints`` (``engine._objects.ObjectTable``, re-exported here with ``to_snake_case``).
 """
 from __future__ import annotations
 
-import inspect
 import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
+
+from engine._objects import ConfigObject, ObjectTable, to_snake_case  # noqa: F401  (to_snake_case: re-export)
 
 Shape = Sequence[int]
 
@@ -59,25 +58,14 @@ def compute_fans(shape: Shape, input_axes: Sequence[int] | None = None,
     return int(shape[-2]) * receptive_field, int(shape[-1]) * receptive_field
 
 
-class Initializer:
+class Initializer(ConfigObject):
     """Base class: a stateless function ``(shape, dtype, rng) -> array``."""
 
     def __call__(self, shape: Shape, dtype=np.float32, rng: np.random.Generator | None = None) -> np.ndarray:
         raise NotImplementedError
 
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Initializer:
-        return cls(**config)
-
     def clone(self) -> Initializer:
         return type(self).from_config(self.get_config())
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class Zeros(Initializer):
@@ -346,85 +334,6 @@ glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNorm
 lecun_uniform, lecun_normal = LecunUniform, LecunNormal
 
 
-# -- name tables shared by initializers, regularizers and constraints -------------------------------------
-def to_snake_case(name: str) -> str:
-    """``GlorotUniform`` -> ``glorot_uniform``, ``L1L2`` -> ``l1l2`` (Keras' rule)."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-class ObjectTable:
-    """Resolves identifiers (names, config dicts, instances, classes) to objects of one family.
-
-    Parameters
-    ----------
-    kind : str
-        What the family is called in error messages ("initializer", "regularizer", ...).
-    base : type
-        The family's base class; instances of it are accepted as they are.
-    classes : iterable of type
-        Registered under their class name and its snake_case form.
-    aliases : mapping, optional
-        Extra names mapping to a class or to a zero-argument factory returning an instance.
-    """
-
-    def __init__(self, kind: str, base: type, classes: Iterable[type],
-                 aliases: Mapping[str, Any] | None = None):
-        self.kind = kind
-        self.base = base
-        self.classes = {cls.__name__: cls for cls in classes}
-        self.names: dict[str, Any] = {}
-        for cls in self.classes.values():
-            self.names[cls.__name__] = cls
-            self.names[to_snake_case(cls.__name__)] = cls
-        self.names.update(aliases or {})
-
-    def _unknown(self, what: str) -> ValueError:
-        return ValueError(f"unknown {self.kind} {what}; valid names: {', '.join(sorted(self.names))}")
-
-    def get(self, identifier: Any) -> Any:
-        """None -> None; name -> new instance; {"class_name", "config"} -> instance; instance -> itself."""
-        if identifier is None:
-            return None
-        if isinstance(identifier, self.base):
-            return identifier
-        if isinstance(identifier, str):
-            factory = self.names.get(identifier)
-            if factory is None:
-                raise self._unknown(repr(identifier))
-            return factory()
-        if isinstance(identifier, Mapping):
-            return self.deserialize(identifier)
-        if inspect.isclass(identifier) and issubclass(identifier, self.base):
-            return identifier()
-        raise ValueError(f"cannot interpret {identifier!r} as a {self.kind}: give a name, a config dict "
-                         f"{{'class_name': ..., 'config': {{...}}}} or a {self.base.__name__} instance")
-
-    def deserialize(self, config: Mapping[str, Any]) -> Any:
-        """``{"class_name": name, "config": {...}}`` (Keras' extra keys are ignored) -> instance."""
-        if "class_name" not in config:
-            raise ValueError(f"a {self.kind} config dict needs a 'class_name' key, got keys {sorted(config)}")
-        name = config["class_name"]
-        cls = self.names.get(name) if isinstance(name, str) else None
-        if not inspect.isclass(cls):
-            raise self._unknown(f"class_name {name!r}")
-        arguments = config.get("config") or {}
-        if not isinstance(arguments, Mapping):
-            raise ValueError(f"{self.kind} {name}: 'config' must be a dict, got {arguments!r}")
-        try:
-            return cls.from_config(dict(arguments))
-        except TypeError as error:  # unexpected or missing constructor arguments
-            raise ValueError(f"{self.kind} {name}: bad config {dict(arguments)!r} ({error})") from None
-
-    @staticmethod
-    def serialize(obj: Any) -> dict[str, Any] | None:
-        """Instance -> ``{"class_name": ..., "config": ...}`` (plain JSON-able data); None -> None."""
-        if obj is None:
-            return None
-        return {"class_name": type(obj).__name__, "config": obj.get_config()}
-
-
 _TABLE = ObjectTable(
     "initializer", Initializer,
     [Zeros, Ones, Constant, Identity, RandomNormal, TruncatedNormal, RandomUniform, VarianceScaling,
@@ -434,20 +343,7 @@ _TABLE = ObjectTable(
 )
 
 
-def get(identifier: Any) -> Initializer | None:
-    """Resolve an initializer: name (``"glorot_uniform"`` or ``"GlorotUniform"``), config dict
-    ``{"class_name": ..., "config": {...}}``, instance (returned as is), class, or None (returns None).
-
-    Raises ValueError listing the valid names for anything else.
-    """
-    return _TABLE.get(identifier)
-
-
-def serialize(initializer: Initializer | None) -> dict[str, Any] | None:
-    """``{"class_name": ..., "config": {...}}``, the form :func:`get` accepts."""
-    return _TABLE.serialize(initializer)
-
-
-def names() -> list[str]:
-    """Every name :func:`get` accepts, sorted."""
-    return sorted(_TABLE.names)
+# The module's lookup functions are the shared table's (one implementation for every object family).
+get = _TABLE.get  # name, config dict, instance, class or None -> Initializer | None
+serialize = _TABLE.serialize  # Initializer -> {"class_name": ..., "config": {...}}, the form get accepts
+names = _TABLE.sorted_names  # every name get accepts, sorted

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine._objects import ConfigObject
 from engine.kernels import losses as _k
 
 __all__ = [
@@ -53,7 +54,7 @@ def _rows(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x).reshape(-1, x.shape[-1] if x.ndim else 1)
 
 
-class Loss:
+class Loss(ConfigObject):
     """Base class. Subclasses set ``code`` (kernel code) and ``fuses_with`` ("sigmoid", "softmax" or None)."""
 
     code: int = -1
@@ -169,14 +170,6 @@ class Loss:
     def get_config(self) -> dict:
         return {"name": self.name, "reduction": self.reduction}
 
-    @classmethod
-    def from_config(cls, config: dict) -> Loss:
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
-
 
 class MeanSquaredError(Loss):
     code = _k.MSE
@@ -232,6 +225,14 @@ class _Crossentropy(Loss):
             config.update(label_smoothing=self.label_smoothing, axis=self.axis)
         return config
 
+    def _smooth(self, y_true):
+        ls = self.label_smoothing
+        return y_true * (1.0 - ls) + self._smoothing_offset(y_true) if ls else y_true
+
+    def _smoothing_offset(self, y_true):
+        """What label smoothing adds to every target after scaling it by ``1 - label_smoothing``."""
+        raise NotImplementedError
+
 
 class BinaryCrossentropy(_Crossentropy):
     code = _k.BCE
@@ -241,10 +242,8 @@ class BinaryCrossentropy(_Crossentropy):
                  reduction: str = "sum_over_batch_size", name: str = "binary_crossentropy"):
         super().__init__(name, reduction, from_logits, label_smoothing, axis)
 
-    def _smooth(self, y_true):
-        # Keras: squeeze the labels towards 0.5
-        ls = self.label_smoothing
-        return y_true * (1.0 - ls) + 0.5 * ls if ls else y_true
+    def _smoothing_offset(self, y_true):
+        return 0.5 * self.label_smoothing  # Keras: squeeze the labels towards 0.5
 
     def _check_values(self, y, n_outputs):
         super()._check_values(y, n_outputs)
@@ -262,10 +261,9 @@ class CategoricalCrossentropy(_Crossentropy):
                  reduction: str = "sum_over_batch_size", name: str = "categorical_crossentropy"):
         super().__init__(name, reduction, from_logits, label_smoothing, axis)
 
-    def _smooth(self, y_true):
+    def _smoothing_offset(self, y_true):
         # Keras: 1 - ls + ls / n_classes for the target, ls / n_classes for the others
-        ls = self.label_smoothing
-        return y_true * (1.0 - ls) + ls / y_true.shape[-1] if ls else y_true
+        return self.label_smoothing / y_true.shape[-1]
 
 
 class SparseCategoricalCrossentropy(_Crossentropy):

@@ -51,7 +51,7 @@ class Objective:
             else:
                 if y.ndim == len(shape) and width == 1 and y.shape[1:] == tuple(shape[:-1]):
                     y = y.reshape(y.shape + (1,))  # Keras accepts (n,) labels for a single output unit
-                loss.check_targets(y.reshape(-1, y.shape[-1] if y.ndim > 1 else 1), width)
+                loss.check_targets(y if y.ndim == 1 else y.reshape(-1, y.shape[-1]), width)  # 1-D: label hint
             prepared.append(np.ascontiguousarray(y))
         return prepared
 

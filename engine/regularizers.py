@@ -6,12 +6,11 @@ Keras adds ``l1 * sum(|w|) + l2 * sum(w**2)`` to the loss (no 1/2 factor), so th
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from engine.initializers import ObjectTable
+from engine._objects import ConfigObject, ObjectTable
 
 
 def _penalty_factor(value: Any, name: str, default: float) -> float:
@@ -24,7 +23,7 @@ def _penalty_factor(value: Any, name: str, default: float) -> float:
     return float(value)
 
 
-class Regularizer:
+class Regularizer(ConfigObject):
     """Base class: ``penalty = reg(w)`` and ``reg.gradient(w, out)`` adds d penalty / d w into ``out``."""
 
     def __call__(self, w: np.ndarray) -> float:
@@ -36,17 +35,6 @@ class Regularizer:
         Shapes: ``w`` and ``out`` have the same shape (any rank).
         """
         return out
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Regularizer:
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def _check_out(w: np.ndarray, out: np.ndarray) -> None:
@@ -146,20 +134,7 @@ _TABLE = ObjectTable(
 )
 
 
-def get(identifier: Any) -> Regularizer | None:
-    """Resolve a regularizer: "l1", "l2", "l1_l2" (or the class names), a config dict
-    ``{"class_name": ..., "config": {...}}``, an instance (returned as is), a class, or None (returns None).
-
-    Raises ValueError listing the valid names for anything else.
-    """
-    return _TABLE.get(identifier)
-
-
-def serialize(regularizer: Regularizer | None) -> dict[str, Any] | None:
-    """``{"class_name": ..., "config": {...}}``, the form :func:`get` accepts."""
-    return _TABLE.serialize(regularizer)
-
-
-def names() -> list[str]:
-    """Every name :func:`get` accepts, sorted."""
-    return sorted(_TABLE.names)
+# The module's lookup functions are the shared table's (one implementation for every object family).
+get = _TABLE.get  # name, config dict, instance, class or None -> Regularizer | None
+serialize = _TABLE.serialize  # Regularizer -> {"class_name": ..., "config": {...}}, the form get accepts
+names = _TABLE.sorted_names  # every name get accepts, sorted

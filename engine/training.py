@@ -255,6 +255,11 @@ class TrainingLoop:
 
 
 def predict_arrays(network: Network, xs: list[np.ndarray], batch_size: int = 256) -> list[np.ndarray]:
+    from engine.fused import fused_predictor
+
+    predictor = fused_predictor(network) if len(xs) == 1 and xs[0].ndim == 2 else None
+    if predictor is not None and xs[0].shape[1] == predictor.layout.sizes[0]:
+        return [predictor.predict(xs[0], batch_size)]  # a dense chain: one compiled call, no per-layer Python
     n = len(xs[0])
     chunks: list[list[np.ndarray]] = [[] for _ in network.output_ids]
     for start in range(0, n, batch_size):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.graph.model import Graph
-from engine.layers.base import Layer
+from engine.layers.base import Layer, _auto_name
 from engine.layers.input_layer import Input as InputLayer
 
 
@@ -36,8 +36,13 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None, 
         raise ValueError("Input needs a shape, e.g. Input(shape=(16,))")
     if batch_shape is not None:
         shape = tuple(batch_shape)[1:]
-    layer = InputLayer(shape=shape, name=name)
+    layer = input_layer(shape, name)
     return KerasTensor(layer, [], layer.shape)
+
+
+def input_layer(shape, name: str | None = None) -> InputLayer:
+    """The engine's Input layer under Keras' default name (input_layer, input_layer_1, ...)."""
+    return InputLayer(shape=shape, name=name or _auto_name("input_layer"))
 
 
 def call_layer(layer: Layer, inputs, training=None):

@@ -7,7 +7,9 @@ from engine.keras.random import set_random_seed
 
 
 def to_categorical(x, num_classes=None) -> np.ndarray:
-    """One-hot encode integer class labels (Keras semantics: a trailing axis of size 1 is dropped)."""
+    """One-hot encode integer class labels (Keras semantics: a trailing axis of size 1 is dropped; float64,
+    as Keras returns for numpy input). Unlike Keras, fractional or negative labels raise instead of being
+    truncated or wrapped, since they always mean a mistake in the data."""
     labels = np.asarray(x)
     if labels.size and (not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)) or labels.min() < 0):
         raise ValueError("to_categorical needs whole-number class labels ≥ 0")
@@ -18,7 +20,7 @@ def to_categorical(x, num_classes=None) -> np.ndarray:
         num_classes = int(labels.max()) + 1 if labels.size else 0
     if labels.size and labels.max() >= num_classes:
         raise ValueError(f"label {int(labels.max())} does not fit num_classes={num_classes}")
-    out = np.zeros(labels.shape + (num_classes,), dtype=np.float32)
+    out = np.zeros(labels.shape + (num_classes,), dtype=np.float64)
     np.put_along_axis(out, labels[..., None], 1.0, axis=-1)
     return out
 

@@ -174,26 +174,36 @@ def _rmsprop(c, centered, params, grads, slots):
 
 
 @kernel
-def _adam(c, amsgrad, params, grads, slots):
-    alpha = c[0]
+def _adam(c, amsgrad, nesterov, params, grads, slots):
+    """Adam (optionally AMSGrad) and, with ``nesterov``, Nadam: the same moments, different steps."""
+    step_size = c[0]  # Adam: lr * sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t); Nadam: lr
     beta_1 = c[1]
     one_minus_beta_1 = c[2]
     beta_2 = c[3]
     one_minus_beta_2 = c[4]
     epsilon = c[5]
+    m_coef = c[6]  # Nadam: u_{t+1} / (1 - u_product_{t+1})
+    g_coef = c[7]  # Nadam: (1 - u_t) / (1 - u_product_t)
+    v_coef = c[8]  # Nadam: 1 / (1 - beta_2 ** t)
     m = slots[0]
     v = slots[1]
     v_hat = slots[slots.shape[0] - 1]
+    # ``nesterov`` is a literal at both call sites, so numba compiles Adam's and Nadam's loops separately;
+    # ``amsgrad`` is loop-invariant (LLVM unswitches it). Each variant vectorises.
     for i in range(params.shape[0]):
         g = grads[i]
         mi = m[i] * beta_1 + one_minus_beta_1 * g
         m[i] = mi
         vi = v[i] * beta_2 + one_minus_beta_2 * g * g
         v[i] = vi
-        if amsgrad:
-            vi = max(v_hat[i], vi)
-            v_hat[i] = vi
-        params[i] -= mi * alpha / (np.sqrt(vi) + epsilon)
+        if nesterov:
+            m_hat = mi * m_coef + g * g_coef
+            params[i] -= m_hat * step_size / (np.sqrt(vi * v_coef) + epsilon)
+        else:
+            if amsgrad:
+                vi = max(v_hat[i], vi)
+                v_hat[i] = vi
+            params[i] -= mi * step_size / (np.sqrt(vi) + epsilon)
 
 
 @kernel
@@ -212,29 +222,6 @@ def _adamax(c, params, grads, slots):
         ui = max(u[i] * beta_2, abs(g))
         u[i] = ui
         params[i] -= mi * lr_corrected / (ui + epsilon)
-
-
-@kernel
-def _nadam(c, params, grads, slots):
-    lr = c[0]
-    beta_1 = c[1]
-    one_minus_beta_1 = c[2]
-    beta_2 = c[3]
-    one_minus_beta_2 = c[4]
-    epsilon = c[5]
-    m_coef = c[6]  # u_{t+1} / (1 - u_product_{t+1})
-    g_coef = c[7]  # (1 - u_t) / (1 - u_product_t)
-    v_coef = c[8]  # 1 / (1 - beta_2 ** t)
-    m = slots[0]
-    v = slots[1]
-    for i in range(params.shape[0]):
-        g = grads[i]
-        mi = m[i] * beta_1 + one_minus_beta_1 * g
-        m[i] = mi
-        vi = v[i] * beta_2 + one_minus_beta_2 * g * g
-        v[i] = vi
-        m_hat = mi * m_coef + g * g_coef
-        params[i] -= m_hat * lr / (np.sqrt(vi * v_coef) + epsilon)
 
 
 @kernel
@@ -264,7 +251,7 @@ def optimizer_update(code, hyper, step, params, grads, slots, scalars):
     if slots.shape[0] < slot_count(code, hyper):
         raise ValueError("optimizer_update: too few slot rows for this optimizer and its options")
     # Typed coefficients keep the element loops in float32 so they vectorise.
-    c = np.empty(9, params.dtype)
+    c = np.zeros(9, params.dtype)  # the entries an optimizer does not use stay 0
     scratch = np.empty(1, params.dtype)
     one = _cast(scratch, 1.0)
     lr = _cast(scratch, hyper[H_LR])
@@ -306,7 +293,7 @@ def optimizer_update(code, hyper, step, params, grads, slots, scalars):
         c[5] = epsilon
         if code == ADAM:
             c[0] = lr * np.sqrt(one - beta_2_power) / (one - beta_1**local_step)
-            _adam(c, hyper[H_AMSGRAD] != 0.0, params, grads, slots)
+            _adam(c, hyper[H_AMSGRAD] != 0.0, False, params, grads, slots)
         else:
             decay = _cast(scratch, _NADAM_CACHE_DECAY)
             half = _cast(scratch, 0.5)
@@ -317,7 +304,7 @@ def optimizer_update(code, hyper, step, params, grads, slots, scalars):
             c[6] = u_t_1 / (one - u_product_t * u_t_1)
             c[7] = (one - u_t) / (one - u_product_t)
             c[8] = one / (one - beta_2_power)
-            _nadam(c, params, grads, slots)
+            _adam(c, False, True, params, grads, slots)
     else:
         raise ValueError("optimizer_update: unknown optimizer code")
 

@@ -2,9 +2,10 @@
 ``from engine.sklearn.X import Y`` with scikit-learn's (1.5+) defaults and semantics.
 
 Submodules: ``neural_network`` (MLPClassifier, MLPRegressor, trained by the engine's TrainingLoop),
-``metrics``, ``preprocessing`` and ``model_selection``. This package holds what they share: scikit-learn's
-warning and error classes, ``check_random_state`` and a small ``BaseEstimator`` (get_params / set_params /
-the repr that lists only non-default parameters). scikit-learn itself is never imported.
+``metrics``, ``preprocessing``, ``model_selection`` and ``exceptions``. This package holds what they share:
+scikit-learn's warning and error classes (also importable from ``exceptions``, as in scikit-learn),
+``check_random_state`` and a small ``BaseEstimator`` (get_params / set_params / the repr that lists only
+non-default parameters). scikit-learn itself is never imported.
 """
 from __future__ import annotations
 
@@ -75,6 +76,12 @@ class BaseEstimator:
         signature = inspect.signature(cls.__init__)
         return sorted(name for name, p in signature.parameters.items()
                       if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+
+    def _store_params(self, arguments: dict[str, Any]) -> None:
+        """Keep every ``__init__`` argument as an attribute, unchanged (scikit-learn's rule: checks wait for
+        ``fit``). Call as ``self._store_params(locals())`` at the end of ``__init__``."""
+        for name in self._param_names():
+            setattr(self, name, arguments[name])
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._param_names()}

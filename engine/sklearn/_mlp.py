@@ -213,7 +213,7 @@ def minimize_lbfgs(network: Network, objective: Objective, X: np.ndarray, Y: np.
         from scipy.optimize import minimize
     except ImportError:  # pragma: no cover - scipy ships with the engine's dependencies
         raise NotImplementedError("solver='lbfgs' needs scipy (pip install scipy); use solver='adam' or "
-                                  "'sgd'")
+                                  "'sgd'") from None
     n = network.n_trainable
     targets = objective.prepare_targets([Y])
 

@@ -6,79 +6,17 @@ Labels of any type (numbers, strings) work; binary, multiclass and multilabel-in
 accepted where scikit-learn accepts them. Regression: mean_squared_error, root_mean_squared_error,
 mean_absolute_error, r2_score (``multioutput=`` as scikit-learn).
 
-Also the label helpers the estimators share: ``type_of_target`` and ``unique_labels``.
+Also the label helpers the estimators share, ``type_of_target`` and ``unique_labels`` (defined in
+``engine.sklearn._labels``, re-exported here).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from engine.sklearn import UndefinedMetricWarning, check_consistent_length, column_or_1d, to_numpy, warn_user
+from engine.sklearn._labels import as_label_array, type_of_target, unique_labels
 
 _AVERAGES = (None, "micro", "macro", "weighted", "samples")
-
-
-# -- label helpers --------------------------------------------------------------------------------------
-def _as_label_array(y) -> np.ndarray:
-    array = to_numpy(y)
-    if array.dtype.kind == "U":  # mixed lists become strings in numpy; keep Python objects like scikit-learn
-        array = np.asarray(to_numpy(y), dtype=object) if not isinstance(y, np.ndarray) else array
-    return array
-
-
-def type_of_target(y, input_name: str = "y") -> str:
-    """'binary', 'multiclass', 'continuous', 'multilabel-indicator', 'multiclass-multioutput',
-    'continuous-multioutput' or 'unknown' (scikit-learn's rules for dense arrays)."""
-    y = _as_label_array(y)
-    if y.ndim > 2 or (y.ndim == 2 and y.shape[1] == 0) or y.size == 0 and y.ndim != 1:
-        return "unknown"
-    if y.ndim == 2 and y.shape[1] > 1:
-        if y.dtype.kind in "biuf" and np.isin(np.unique(y), [0, 1]).all():
-            return "multilabel-indicator"
-        suffix = "-multioutput"
-    else:
-        suffix = ""
-    if y.dtype.kind == "f" and np.any(y != np.round(y)):
-        if not np.all(np.isfinite(y)):
-            raise ValueError(f"Input {input_name} contains NaN or infinity.")
-        return "continuous" + suffix
-    if y.dtype == object and not all(isinstance(v, (str, int, np.integer, bool)) for v in y.ravel()):
-        return "unknown"
-    n_unique = len(_unique(y.ravel()))
-    if n_unique > 2 or (y.ndim == 2 and y.shape[1] > 1):
-        return "multiclass" + suffix
-    return "binary"
-
-
-def _unique(values: np.ndarray) -> np.ndarray:
-    if values.dtype == object:
-        kinds = {isinstance(v, str) for v in values}
-        if len(kinds) > 1:
-            raise ValueError("Mix of label input types (string and number)")
-        return np.array(sorted(set(values.tolist())), dtype=object)
-    return np.unique(values)
-
-
-def unique_labels(*ys) -> np.ndarray:
-    """Sorted labels found in any of the arrays (for indicator matrices: 0..n_columns-1)."""
-    if not ys:
-        raise ValueError("No argument has been passed.")
-    arrays = [_as_label_array(y) for y in ys]
-    types = {type_of_target(a) for a in arrays}
-    if types == {"binary", "multiclass"}:
-        types = {"multiclass"}
-    if len(types) > 1:
-        raise ValueError(f"Mix type of y not allowed, got types {types}")
-    if types == {"multilabel-indicator"}:
-        widths = {a.shape[1] for a in arrays}
-        if len(widths) > 1:
-            raise ValueError("Multi-label binary indicator input with different numbers of labels")
-        return np.arange(widths.pop())
-    flat = [a.ravel() for a in arrays if a.size]
-    if not flat:
-        return np.array([])
-    if all(a.dtype.kind in "biuf" for a in flat) or all(a.dtype.kind in "US" for a in flat):
-        return np.unique(np.concatenate(flat))
-    return _unique(np.concatenate([a.astype(object) for a in flat]))  # raises on strings mixed with numbers
 
 
 def _check_targets(y_true, y_pred) -> tuple[str, np.ndarray, np.ndarray]:
@@ -94,7 +32,7 @@ def _check_targets(y_true, y_pred) -> tuple[str, np.ndarray, np.ndarray]:
         raise ValueError(f"{kind} is not supported")
     if kind == "multilabel-indicator":
         return kind, to_numpy(y_true), to_numpy(y_pred)
-    y_true, y_pred = column_or_1d(_as_label_array(y_true)), column_or_1d(_as_label_array(y_pred))
+    y_true, y_pred = column_or_1d(as_label_array(y_true)), column_or_1d(as_label_array(y_pred))
     if kind == "binary" and len(unique_labels(y_true, y_pred)) > 2:
         kind = "multiclass"
     return kind, y_true, y_pred

@@ -7,7 +7,8 @@ import pytest
 from engine import constraints as C
 
 CONSTRAINTS = [C.MaxNorm(), C.MaxNorm(max_value=0.5, axis=1), C.NonNeg(), C.UnitNorm(),
-               C.UnitNorm(axis=[0, 1, 2]), C.MinMaxNorm(), C.MinMaxNorm(min_value=0.8, max_value=1.5, rate=0.5, axis=[0, 1, 2]),
+               C.UnitNorm(axis=[0, 1, 2]), C.MinMaxNorm(),
+               C.MinMaxNorm(min_value=0.8, max_value=1.5, rate=0.5, axis=[0, 1, 2]),
                C.MaxNorm(max_value=1.0, axis=[0, 1, 2])]
 
 

@@ -154,6 +154,29 @@ def test_convergence_warning_is_ours_and_predict_before_fit_fails():
         MLPClassifier().predict(X)
 
 
+def test_exceptions_module_names_the_same_classes_as_scikit_learns():
+    # Slides write `from sklearn.exceptions import ConvergenceWarning`; the engine's module must name the
+    # classes the estimators really raise, so filters and except clauses catch them.
+    from engine import sklearn
+    from engine.sklearn import exceptions
+
+    names = {"ConvergenceWarning", "DataConversionWarning", "NotFittedError", "UndefinedMetricWarning"}
+    assert set(exceptions.__all__) == names
+    for name in names:
+        assert getattr(exceptions, name) is getattr(sklearn, name)
+    assert issubclass(exceptions.NotFittedError, ValueError)
+    assert issubclass(exceptions.NotFittedError, AttributeError)
+    X, y = _xor(n=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", exceptions.ConvergenceWarning)
+        with pytest.raises(exceptions.ConvergenceWarning):
+            MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, y)
+    with pytest.raises(exceptions.NotFittedError):
+        MLPClassifier().predict(X)
+    with pytest.warns(exceptions.UndefinedMetricWarning):
+        precision_score([0, 1, 1], [0, 0, 0])
+
+
 def test_sgd_partial_fit_and_lbfgs():
     X, y = _xor(n=300, seed=6)
     clf = MLPClassifier(hidden_layer_sizes=(12,), solver="sgd", learning_rate_init=0.1, momentum=0.9,
