@@ -8,7 +8,7 @@ API: ``keras.Sequential`` 2-8-8-1 tanh, sigmoid + binary cross-entropy, SGD, bat
 The child receives the parent's clock reading taken just before the launch, so the times include
 interpreter start-up. Not a test: timings never decide pass/fail. Run:
 
-    python benchmarks/startup.py [--warm-runs 3] [--cache-dir DIR]
+    python benchmarks/startup.py [--warm-runs 3] [--cache-dir DIR] [--repo OTHER_SOURCE_TREE]
 
 Without ``--cache-dir`` a fresh temporary folder is used (so the first run is truly cold) and removed at the end.
 """
@@ -54,12 +54,12 @@ PHASES = (("interpreter", "Python start"), ("imports", "import numpy + engine.ke
           ("model", "build + compile model"), ("first_epoch", "first fit() epoch"))
 
 
-def run_child(cache_dir: Path) -> dict:
+def run_child(cache_dir: Path, repo: Path = REPO) -> dict:
     env = dict(os.environ)
     env.pop("NUMBA_CACHE_DIR", None)  # an explicit numba cache folder would bypass the one under test
     env.pop("NUMBA_DISABLE_JIT", None)
     env["NEUROTALLER_CACHE_DIR"] = str(cache_dir)
-    env["STARTUP_REPO"] = str(REPO)
+    env["STARTUP_REPO"] = str(repo)
     env["STARTUP_LAUNCHED_AT"] = repr(time.time())
     result = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=False)
     for line in result.stdout.splitlines():
@@ -81,6 +81,8 @@ def describe(label: str, marks: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--warm-runs", type=int, default=3, help="warm starts measured; the median is reported")
+    parser.add_argument("--repo", type=Path, default=REPO,
+                        help="source tree to measure (default: this one), e.g. an exported older version")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="kernel cache folder to use (default: a fresh temporary one, removed afterwards)")
     args = parser.parse_args()
@@ -88,8 +90,8 @@ def main() -> None:
     cache_dir = Path(tempfile.mkdtemp(prefix="neurotaller-startup-")) if own_dir else args.cache_dir
     try:
         had_cache = any(cache_dir.rglob("*.nbi")) if cache_dir.exists() else False
-        first = run_child(cache_dir)
-        warm = [run_child(cache_dir) for _ in range(max(1, args.warm_runs))]
+        first = run_child(cache_dir, args.repo)
+        warm = [run_child(cache_dir, args.repo) for _ in range(max(1, args.warm_runs))]
     finally:
         if own_dir:
             shutil.rmtree(cache_dir, ignore_errors=True)

@@ -4,7 +4,8 @@ Public modules (imported on first use, so ``import engine`` stays instant):
 ``engine.graph`` (Graph, analyze), ``engine.layers`` (the layer registry), ``engine.network`` (Network),
 ``engine.training`` (TrainingLoop), ``engine.activations``, ``engine.losses``, ``engine.metrics``,
 ``engine.optimizers``, ``engine.initializers``, ``engine.regularizers``, ``engine.constraints``,
-``engine.io`` (project and weight files), and the compatibility surfaces ``engine.keras`` and
+``engine.io`` (project and weight files), ``engine.datasets`` (built-in data sets, CSV import), ``engine.project``
+(the designer's project file), and the compatibility surfaces ``engine.keras`` and
 ``engine.sklearn``.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("activations", "constraints", "graph", "initializers", "io", "keras", "layers", "losses",
+_SUBMODULES = ("activations", "constraints", "datasets", "graph", "initializers", "io", "keras", "layers", "losses",
                "metrics", "network", "objective", "optimizers", "perceptron", "project", "regularizers", "schedules",
                "sklearn", "training")
 

@@ -170,6 +170,16 @@ def _cancel_check(cancel) -> Callable[[], bool]:
     raise ValueError("cancel must be a threading.Event, a callable returning True to stop, or None")
 
 
+def _check_quotes_closed(open_raw, encoding: str, row_start: int) -> None:
+    """The last row holds a line break: raise if that is because a quote is never closed (an odd number of
+    quote characters in the file), which makes the csv module read the rest of the file as one cell."""
+    with open_raw() as raw:
+        quotes = sum(line.count('"') for line in _text_stream(raw, encoding))
+    if quotes % 2:
+        raise DataError(f"line {row_start}: a quote (\") opened on this line is never closed, so the rest of the "
+                        "file reads as one cell; close or remove it")
+
+
 def _stream(open_raw, size: int, plan: _Plan, strict: bool, progress, cancelled) -> dict:
     """Read every row into columns. Returns names, columns, line numbers and the rows left aside."""
     parse = det.make_number_parser(plan.decimal, plan.thousands)
@@ -192,10 +202,12 @@ def _stream(open_raw, size: int, plan: _Plan, strict: bool, progress, cancelled)
 
     with open_raw() as raw:
         rows = det.reader(_text_stream(raw, plan.encoding), sep)
-        count = 0
+        count = last_end = 0
+        last_row: list[str] = []
         try:
             for row in rows:
                 count += 1
+                last_row, row_start, last_end = row, last_end + 1, rows.line_num
                 if count % _CHECK_EVERY == 0:
                     if cancelled():
                         raise Cancelled("loading was cancelled")
@@ -233,6 +245,8 @@ def _stream(open_raw, size: int, plan: _Plan, strict: bool, progress, cancelled)
                 if len(chunk) >= _CHECK_EVERY:
                     flush()
             flush()
+            if any("\n" in cell or "\r" in cell for cell in last_row):
+                _check_quotes_closed(open_raw, plan.encoding, row_start)
         except csv.Error as exc:
             raise DataError(f"line {rows.line_num}: cannot read it as CSV ({exc})") from exc
         except (OSError, EOFError, zlib.error) as exc:
