@@ -98,7 +98,7 @@ def _view2d_unchecked(typingctx, buffer, offset, rows, cols):
     return view_type(buffer, offset, rows, cols), codegen
 
 
-@overload(view2d, jit_options=_OPTIONS, inline="always")
+@overload(view2d, jit_options=_OPTIONS)
 def _view2d_compiled(buffer, offset, rows, cols):
     return lambda buffer, offset, rows, cols: _view2d_unchecked(buffer, offset, rows, cols)
 
