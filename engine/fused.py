@@ -47,6 +47,8 @@ def specialised_kernel(kernel, args: tuple, literal_positions: tuple[int, ...]):
         if position in literal_positions:
             signature.append(types.literal(int(arg)))
         elif isinstance(arg, np.ndarray):
+            if not arg.flags.c_contiguous:
+                raise ValueError(f"argument {position} of {kernel.py_func.__name__} must be C-contiguous")
             signature.append(types.Array(typeof(arg).dtype, arg.ndim, "C"))
         else:
             signature.append(typeof(arg))
@@ -58,8 +60,11 @@ def specialised_kernel(kernel, args: tuple, literal_positions: tuple[int, ...]):
     return entry
 
 
-def dense_chain(network, trainable_only: bool = True) -> list[tuple[Dense, object]] | None:
-    """The (Dense layer, activation) sequence if the network is a plain dense chain, else None."""
+def dense_chain(network, trainable_only: bool = True) -> list[tuple[Dense, Dense | Activation]] | None:
+    """(Dense layer, layer whose activation follows it) pairs if the network is a plain dense chain, else None.
+
+    The second layer is the Dense itself, or the Activation layer right after a linear Dense.
+    """
     if len(network.input_ids) != 1 or len(network.output_ids) != 1 or len(network.input_shapes[0]) != 1:
         return None
     chain: list[list] = []
@@ -70,14 +75,14 @@ def dense_chain(network, trainable_only: bool = True) -> list[tuple[Dense, objec
             return None
         layer = network.layers[node_id]
         if isinstance(layer, Dense):
-            chain.append([layer, layer._activation])
-        elif isinstance(layer, Activation) and chain and chain[-1][1].name == "linear":
-            chain[-1][1] = layer._activation  # Dense + Activation is one fused layer
+            chain.append([layer, layer])
+        elif isinstance(layer, Activation) and chain and chain[-1][1]._activation.name == "linear":
+            chain[-1][1] = layer  # Dense + Activation is one fused layer
         else:
             return None
         if trainable_only and not layer.trainable:
             return None
-    return [(dense, activation) for dense, activation in chain] or None
+    return [(dense, source) for dense, source in chain] or None
 
 
 class DenseChainLayout:
@@ -86,7 +91,8 @@ class DenseChainLayout:
     def __init__(self, network, chain):
         self.network = network
         self.layers = [dense for dense, _ in chain]
-        activations = [activation for _, activation in chain]
+        self.activation_layers = [source for _, source in chain]
+        activations = self.activations()
         self.sizes = np.array([int(network.input_shapes[0][0])] + [dense.units for dense in self.layers],
                               dtype=np.int64)
         codes = np.array([activation.code for activation in activations], dtype=np.int64)
@@ -101,15 +107,20 @@ class DenseChainLayout:
         self.hidden_code = int(hidden[0]) if len(hidden) == 1 else (self.output_code if not hidden else -1)
         self.layer_codes = codes if len(hidden) > 1 else None
         self.output_activation = activations[-1]
+        self._plan = [(a.code, a.alpha) for a in activations]
 
     def _offset(self, dense: Dense, weight: str) -> int:
         value = dense.weights_by_name[weight].value
         offset = value.__array_interface__["data"][0] - self.network.params.__array_interface__["data"][0]
         return offset // value.itemsize
 
+    def activations(self) -> list:
+        return [layer._activation for layer in self.activation_layers]
+
     def still_matches(self) -> bool:
-        """False once a layer's weights no longer live where they did (the network was rebuilt)."""
-        return all(self._offset(dense, "kernel") == offset for dense, offset in zip(self.layers, self.w_offsets))
+        """False once the weights moved (the network was rebuilt) or an activation was changed in place."""
+        return (all(self._offset(dense, "kernel") == offset for dense, offset in zip(self.layers, self.w_offsets))
+                and [(a.code, a.alpha) for a in self.activations()] == self._plan)
 
     def work_buffers(self, batch_size: int):
         """Offsets of each layer's activations and pre-activations in one work buffer, and the buffer."""
@@ -184,7 +195,7 @@ class FusedDenseTrainer:
         if loss.code < 0 or any(getattr(type(loss), name) is not getattr(Loss, name)
                                 for name in ("value_and_grad", "value_and_grad_logits", "prepare")):
             return None  # a loss computed in Python (e.g. rescaled): only the layer path calls it
-        if getattr(loss, "from_logits", False) and chain[-1][1].name != "linear":
+        if getattr(loss, "from_logits", False) and chain[-1][1]._activation.name != "linear":
             return None  # logits that are some activation's output: only the layer path takes them
         return cls(loop, chain)
 
@@ -307,4 +318,4 @@ class FusedDenseTrainer:
                 return report
 
     def predict(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        return FusedDensePredictor(self.layout).predict(x, batch_size)
+        return fused_predictor(self.network).predict(x, batch_size)

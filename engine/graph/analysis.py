@@ -97,8 +97,10 @@ def _check_ports(graph: Graph, result: Analysis) -> None:
         elif len(incoming) < layer.min_inputs:
             needed = layer.min_inputs
             what = "an input" if needed == 1 else f"{needed} inputs"
-            result.problems.append(Problem("dangling_input", f"{node.name} has no data coming in: connect "
-                                           f"{what} to it", node.id))
+            message = (f"{node.name} has no data coming in: connect {what} to it" if not incoming else
+                       f"{node.name} needs {needed} inputs but only {len(incoming)} is connected: connect "
+                       f"another layer to it")
+            result.problems.append(Problem("dangling_input", message, node.id))
         elif ports != list(range(len(ports))):
             result.problems.append(Problem("dangling_input", f"{node.name}: input ports {ports} leave a gap; "
                                            "connect the ports in order", node.id))

@@ -31,7 +31,7 @@ def matmul_nn(a, b, out, blas=True):
     if blas is not None and n * k * m >= BLAS_THRESHOLD:
         np.dot(a, b, out)
         return
-    if False:
+    if m < NARROW:
         for i in range(n):
             for j in range(m):
                 total = out.dtype.type(0.0)
@@ -56,7 +56,7 @@ def matmul_tn(a, b, out, blas=True):
     if blas is not None and n * k * m >= BLAS_THRESHOLD:
         np.dot(a.T, b, out)
         return
-    if False:
+    if m < NARROW:
         for p in range(k):
             for j in range(m):
                 total = out.dtype.type(0.0)

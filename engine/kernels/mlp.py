@@ -18,9 +18,8 @@ layer widths; w_offsets / b_offsets (L,) where each layer's kernel (sizes[l], si
 each layer's activations / pre-activations (batch_size rows) start in ``work``; grad_a / grad_z hold
 batch_size × max(sizes). losses_out (n_batches,); predictions (count, sizes[L]) or (0, 0) when not needed.
 """
-import math
-
 import inspect
+import math
 
 import numba
 

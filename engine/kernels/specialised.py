@@ -11,8 +11,9 @@ is a constant. Where that implementation is another module's dispatching kernel 
 the constant, so numba's dead-branch pruning drops the other branches before anything is typed or compiled.
 Numba does not prune on a literal argument itself, only on constants, hence the twins.
 
-Inlining also cuts compile time by itself: every separately compiled function costs numba ~0.1 s of fixed
-work, so the trainer's helpers (``inline_kernel``) and these blocks are inlined into the one cached kernel.
+Every separately compiled function also costs numba ~0.1 s of fixed work, so the trainer's small helpers are
+``inline_kernel`` functions, inlined into the one cached kernel. The blocks below are not inlined (measured:
+numba types an inlined overload once more per call site, which costs more than it saves).
 
 Shapes: z, a, grad_a, grad_z, out (n, m) C-contiguous; y (n, m), or (n, 1) labels for sparse losses.
 """
@@ -73,8 +74,8 @@ def _literal(code):
 def view2d(buffer, offset, rows, cols):
     """buffer[offset:offset + rows * cols] as a C-contiguous (rows, cols) view (no bounds check when compiled).
 
-    numba's ``reshape`` calls a C helper each time (~13 ns; a trainer makes ~35 views per batch); compiled
-    code here builds the view directly (~1 ns).
+    numba's ``reshape`` calls a C helper each time (~13 ns; a trainer makes ~35 views per batch) and its
+    compiled form carries error-message formatting; compiled code here builds the view directly (~1 ns).
     """
     return buffer[offset:offset + rows * cols].reshape((rows, cols))
 
@@ -101,6 +102,37 @@ def _view2d_unchecked(typingctx, buffer, offset, rows, cols):
 @overload(view2d, jit_options=_OPTIONS)
 def _view2d_compiled(buffer, offset, rows, cols):
     return lambda buffer, offset, rows, cols: _view2d_unchecked(buffer, offset, rows, cols)
+
+
+def flat(array):
+    """A C-contiguous 2-D array as a 1-D view of its n * m elements.
+
+    Elementwise loops run over this: over (n, m) with m = 8 units the inner loop is too short to vectorise.
+    """
+    return array.reshape(-1)
+
+
+@intrinsic
+def _flat_unchecked(typingctx, array):
+    from numba.core.imputils import impl_ret_borrowed
+    from numba.np.arrayobj import make_array, populate_array
+
+    flat_type = types.Array(array.dtype, 1, "C")
+
+    def codegen(context, builder, signature, args):
+        source = make_array(signature.args[0])(context, builder, args[0])
+        view = make_array(flat_type)(context, builder)
+        populate_array(view, data=source.data, shape=[source.nitems], strides=[source.itemsize],
+                       itemsize=source.itemsize, meminfo=source.meminfo, parent=source.parent)
+        return impl_ret_borrowed(context, builder, flat_type, view._getvalue())
+    return flat_type(array), codegen
+
+
+@overload(flat, jit_options=_OPTIONS)
+def _flat_compiled(array):
+    if not (isinstance(array, types.Array) and array.layout == "C"):
+        return None
+    return lambda array: _flat_unchecked(array)
 
 
 # -- tanh -----------------------------------------------------------------------------------------------
@@ -131,11 +163,11 @@ _tanh_scalar = inlined(tanh_scalar)
 
 @kernel
 def tanh_rows(z, out):
-    """out = tanh(z) elementwise with :func:`tanh_scalar`. ``out`` may be ``z``."""
-    n, m = z.shape
-    for i in range(n):
-        for j in range(m):
-            out[i, j] = _tanh_scalar(z[i, j])
+    """out = tanh(z) elementwise with :func:`tanh_scalar`. ``out`` may be ``z``. Shapes: C-contiguous (n, m)."""
+    z_flat = flat(z)
+    out_flat = flat(out)
+    for i in range(z_flat.shape[0]):
+        out_flat[i] = _tanh_scalar(z_flat[i])
 
 
 _tanh_rows = inlined(tanh_rows)
@@ -163,10 +195,10 @@ def _activate_specialised(code, alpha, z, out):
         return lambda code, alpha, z, out: _tanh_rows(z, out)
 
     def elementwise(code, alpha, z, out):
-        n, m = z.shape
-        for i in range(n):
-            for j in range(m):
-                out[i, j] = _activation_scalar(value, alpha, z[i, j])
+        z_flat = flat(z)
+        out_flat = flat(out)
+        for i in range(z_flat.shape[0]):
+            out_flat[i] = _activation_scalar(value, alpha, z_flat[i])
     return elementwise
 
 
@@ -184,10 +216,9 @@ def _activate_backward_specialised(code, alpha, z, a, grad_a, grad_z):
         return lambda code, alpha, z, a, grad_a, grad_z: _softmax_backward(a, grad_a, grad_z)
 
     def elementwise(code, alpha, z, a, grad_a, grad_z):
-        n, m = z.shape
-        for i in range(n):
-            for j in range(m):
-                grad_z[i, j] = grad_a[i, j] * _activation_derivative(value, alpha, z[i, j], a[i, j])
+        z_flat, a_flat, grad_a_flat, grad_z_flat = flat(z), flat(a), flat(grad_a), flat(grad_z)
+        for i in range(z_flat.shape[0]):
+            grad_z_flat[i] = grad_a_flat[i] * _activation_derivative(value, alpha, z_flat[i], a_flat[i])
     return elementwise
 
 

@@ -1,0 +1,333 @@
+"""Convolution kernels, channels last: im2col / col2im plus one BLAS product per batch.
+
+A convolution is rewritten as a matrix product: ``im2col`` copies every receptive field of the batch into
+one row of a preallocated ``cols`` matrix (zeros where the window hangs over the padding), so the forward
+pass is ``cols @ kernel`` (one ``np.dot``: BLAS does the heavy lifting for every sample at once) and the
+weight gradient is ``colsᵀ @ grad``. ``col2im`` is the adjoint of ``im2col``: it adds every row back onto
+the image positions it came from, which gives the input gradient from ``grad @ kernelᵀ``. A transposed
+convolution (Conv2DTranspose) is exactly that adjoint, so the same two kernels serve it too.
+
+Everything is 2-D: a 1-D convolution is a 2-D one over images of height 1.
+
+Geometry of one axis (Keras/TensorFlow conventions): effective kernel ``K = (k - 1) * dilation + 1``;
+'valid' has no padding; 'same' pads ``max((ceil(n / s) - 1) * s + K - n, 0)`` in total, the extra pixel
+going after (bottom/right); 'causal' (1-D only) pads ``K - 1`` before.
+
+Shapes: x (n, h, w, c); cols (n * oh * ow, kh * kw * c) with columns ordered (kernel row, kernel column,
+channel) — the order of a Keras kernel (kh, kw, c, filters) reshaped to (kh * kw * c, filters).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from engine.kernels._jit import kernel
+from engine.kernels.activations import (RELU, SOFTMAX, activation_backward, activation_derivative_scalar,
+                                        activation_forward, activation_scalar)
+
+PADDINGS = ("valid", "same", "causal")
+
+
+class AxisGeometry(NamedTuple):
+    """How one spatial axis of a convolution or pooling maps input positions to output positions."""
+
+    size: int  # input length
+    kernel: int  # kernel (or pool window) length, before dilation
+    stride: int
+    dilation: int
+    before: int  # padding before the first input position
+    after: int  # padding after the last one
+    out: int  # output length
+
+
+def axis_geometry(size: int, kernel_size: int, stride: int = 1, dilation: int = 1,
+                  padding: str = "valid") -> AxisGeometry:
+    """Padding and output length of one axis with Keras' rules (see the module docstring).
+
+    Raises ValueError for an unknown padding or when a 'valid' window is larger than the input (the message
+    gives both sizes so the caller can turn it into advice).
+    """
+    span = (kernel_size - 1) * dilation + 1
+    if padding == "valid":
+        if span > size:
+            raise ValueError(f"window of {span} is larger than the input of {size}")
+        return AxisGeometry(size, kernel_size, stride, dilation, 0, 0, (size - span) // stride + 1)
+    if padding == "same":
+        out = -(-size // stride)
+        total = max((out - 1) * stride + span - size, 0)
+        return AxisGeometry(size, kernel_size, stride, dilation, total // 2, total - total // 2, out)
+    if padding == "causal":
+        return AxisGeometry(size, kernel_size, stride, dilation, span - 1, 0, (size - 1) // stride + 1)
+    raise ValueError(f"unknown padding {padding!r}; choose one of: {', '.join(PADDINGS)}")
+
+
+def transpose_axis_geometry(size: int, kernel_size: int, stride: int = 1, dilation: int = 1,
+                            padding: str = "valid", output_padding: int | None = None) -> AxisGeometry:
+    """The geometry of the convolution whose adjoint is Keras' transposed convolution along one axis.
+
+    ``size`` is the transposed convolution's input length; the returned geometry maps the (longer) output
+    of length ``.size`` to that input (``.out == size``). Keras (JAX rules, which its torch backend copies)
+    computes the full output ``(size - 1) * stride + K`` and crops ``K - 1 - left_pad`` before and
+    ``K - 1 - right_pad`` after it (a negative crop appends zeros): the crop before is this convolution's
+    padding before.
+    """
+    span = (kernel_size - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(span, stride) - span if output_padding is None else output_padding
+        left, right = span - 1, span - 1 + extra
+    elif padding == "same":
+        pad = stride + span - 2 if output_padding is None else span + span % 2 - 2 + output_padding
+        left = min(pad // 2 + pad % 2, span - 1)
+        right = pad - left
+    else:
+        raise ValueError(f"unknown padding {padding!r} for a transposed convolution; choose 'valid' or 'same'")
+    crop_before, crop_after = span - 1 - left, span - 1 - right
+    out = (size - 1) * stride + span - crop_before - crop_after
+    if out < 1:
+        raise ValueError(f"the output would have length {out}")
+    # A negative crop after (zeros appended) makes ``after`` negative: those output positions are read by no
+    # window, so they receive nothing in col2im, which is the zero Keras appends.
+    return AxisGeometry(out, kernel_size, stride, dilation, crop_before, crop_after, size)
+
+
+@kernel
+def covered(size, offset, stride, out):
+    """The output positions q < out whose tap ``q * stride + offset`` falls inside [0, size): range(lo, hi)."""
+    lo = max(0, (stride - 1 - offset) // stride)
+    return lo, max(min(out, (size - 1 - offset) // stride + 1), lo)
+
+
+@kernel
+def im2col(x, cols, oh, ow, kh, kw, sh, sw, dh, dw, top, left):
+    """Copy every receptive field into a row of ``cols`` (zeros over the padding).
+
+    Shapes: x (n, h, w, c); cols (n * oh * ow, kh * kw * c).
+    """
+    n, h, w, c = x.shape
+    # One kernel tap at a time over a run of output columns: the columns whose tap falls inside the image
+    # are found once per run, so the copy loop has no per-element test.
+    for i in range(n):
+        for p in range(oh):
+            r0 = (i * oh + p) * ow
+            for a in range(kh):
+                y = p * sh + a * dh - top
+                for b in range(kw):
+                    c0 = (a * kw + b) * c
+                    off = b * dw - left
+                    lo, hi = covered(w, off, sw, ow) if 0 <= y < h else (ow, ow)
+                    for q in range(lo):
+                        for ch in range(c):
+                            cols[r0 + q, c0 + ch] = 0.0
+                    if c == 1:  # a grey image: no channel loop (the first layer of an MNIST net)
+                        for q in range(lo, hi):
+                            cols[r0 + q, c0] = x[i, y, q * sw + off, 0]
+                    else:
+                        for q in range(lo, hi):
+                            xx = q * sw + off
+                            for ch in range(c):
+                                cols[r0 + q, c0 + ch] = x[i, y, xx, ch]
+                    for q in range(hi, ow):
+                        for ch in range(c):
+                            cols[r0 + q, c0 + ch] = 0.0
+
+
+@kernel
+def col2im(cols, x, oh, ow, kh, kw, sh, sw, dh, dw, top, left):
+    """The adjoint of ``im2col``: x = 0, then add every entry of ``cols`` back where it was read from.
+
+    Shapes: cols (n * oh * ow, kh * kw * c); x (n, h, w, c), overwritten.
+    """
+    n, h, w, c = x.shape
+    x[...] = 0.0
+    for i in range(n):
+        for p in range(oh):
+            r0 = (i * oh + p) * ow
+            for a in range(kh):
+                y = p * sh + a * dh - top
+                if y < 0 or y >= h:
+                    continue
+                for b in range(kw):
+                    c0 = (a * kw + b) * c
+                    off = b * dw - left
+                    lo, hi = covered(w, off, sw, ow)
+                    for q in range(lo, hi):
+                        xx = q * sw + off
+                        for ch in range(c):
+                            x[i, y, xx, ch] += cols[r0 + q, c0 + ch]
+
+
+@kernel
+def add_bias_rows(z, b):
+    """z += b on every row. Shapes: z (m, f), b (f,)."""
+    m, f = z.shape
+    for i in range(m):
+        for j in range(f):
+            z[i, j] += b[j]
+
+
+@kernel
+def sum_rows(g, out):
+    """out = g summed over rows. Shapes: g (m, f), out (f,)."""
+    m, f = g.shape
+    acc = np.zeros(f, dtype=out.dtype)  # a fresh array: LLVM knows it aliases nothing, so it stays in registers
+    for i in range(m):
+        for j in range(f):
+            acc[j] += g[i, j]
+    out[:] = acc
+
+
+@kernel
+def _bias_elementwise(code, alpha, z, b, a):
+    m, f = z.shape
+    for i in range(m):
+        for j in range(f):
+            v = z[i, j] + b[j]
+            z[i, j] = v
+            a[i, j] = activation_scalar(code, alpha, v)
+
+
+@kernel
+def bias_activation(code, alpha, z, b, a):
+    """z += b, then a = f(z), in one pass for elementwise activations (softmax: along each row).
+
+    Shapes: z, a (m, f); b (f,) (zeros for a layer without bias).
+    """
+    if code == SOFTMAX:
+        add_bias_rows(z, b)
+        activation_forward(code, alpha, z, a)
+    elif code == RELU:  # a literal code lets LLVM fold the activation switch and vectorise the loop
+        _bias_elementwise(RELU, alpha, z, b, a)
+    else:
+        _bias_elementwise(code, alpha, z, b, a)
+
+
+@kernel
+def _elementwise_backward_sum(code, alpha, z, a, grad_a, grad_z, grad_b):
+    m, f = z.shape
+    acc = np.zeros(f, dtype=grad_b.dtype)
+    for i in range(m):
+        for j in range(f):
+            g = grad_a[i, j] * activation_derivative_scalar(code, alpha, z[i, j], a[i, j])
+            grad_z[i, j] = g
+            acc[j] += g
+    grad_b[:] = acc
+
+
+@kernel
+def activation_backward_sum(code, alpha, z, a, grad_a, grad_z, grad_b):
+    """grad_z = dL/dz from grad_a = dL/da (a = f(z)) and grad_b = grad_z summed over rows, in one pass.
+
+    Shapes: z, a, grad_a, grad_z (m, f) (grad_z may be grad_a); grad_b (f,).
+    """
+    if code == SOFTMAX:
+        activation_backward(code, alpha, z, a, grad_a, grad_z)
+        sum_rows(grad_z, grad_b)
+    elif code == RELU:
+        _elementwise_backward_sum(RELU, alpha, z, a, grad_a, grad_z, grad_b)
+    else:
+        _elementwise_backward_sum(code, alpha, z, a, grad_a, grad_z, grad_b)
+
+
+def geometry_args(rows: AxisGeometry, columns: AxisGeometry) -> tuple[int, ...]:
+    """The integer arguments (oh, ow, kh, kw, sh, sw, dh, dw, top, left) of im2col/col2im."""
+    return (rows.out, columns.out, rows.kernel, columns.kernel, rows.stride, columns.stride, rows.dilation,
+            columns.dilation, rows.before, columns.before)
+
+
+def is_identity(args: tuple[int, ...]) -> bool:
+    """True for a 1×1 kernel with stride 1 and no padding: then cols is the input itself (no copy)."""
+    _, _, kh, kw, sh, sw, _, _, top, left = args
+    return kh == kw == sh == sw == 1 and top == left == 0
+
+
+# -- the products, over preallocated arrays ------------------------------------------------------------------
+def conv_forward(x, w2, args, cols, z) -> np.ndarray:
+    """z = im2col(x) @ w2 (the bias and activation follow in ``bias_activation``); returns the cols matrix
+    used (``cols``, or a view of x for a 1×1 kernel).
+
+    Shapes: x (n, h, w, c); w2 (kh * kw * c, f); cols (n * oh * ow, kh * kw * c); z (n * oh * ow, f).
+    """
+    if is_identity(args):
+        cols = x.reshape(-1, x.shape[-1])
+    else:
+        im2col(x, cols, *args)
+    np.dot(cols, w2, out=z)
+    return cols
+
+
+def conv_backward(cols, w2, grad_z, need_grad_x, args, grad_w2, grad_cols, grad_x) -> None:
+    """Write dL/dW and (if asked) dL/dx of ``conv_forward`` from dL/dz (``grad_cols`` is scratch).
+
+    Shapes: as conv_forward; grad_w2 like w2; grad_cols like cols; grad_x like x.
+    """
+    np.dot(cols.T, grad_z, out=grad_w2)
+    if need_grad_x:
+        if is_identity(args):
+            np.dot(grad_z, w2.T, out=grad_x.reshape(-1, grad_x.shape[-1]))
+        else:
+            np.dot(grad_z, w2.T, out=grad_cols)
+            col2im(grad_cols, grad_x, *args)
+
+
+# -- naive numpy twins -----------------------------------------------------------------------------------------
+def _padded(x: np.ndarray, args) -> np.ndarray:
+    oh, ow, kh, kw, sh, sw, dh, dw, top, left = args
+    n, h, w, c = x.shape
+    # Pad generously so every window fits, then read the windows by slicing.
+    need_h = (oh - 1) * sh + (kh - 1) * dh + 1
+    need_w = (ow - 1) * sw + (kw - 1) * dw + 1
+    out = np.zeros((n, max(need_h, top + h), max(need_w, left + w), c), dtype=x.dtype)
+    out[:, top:top + h, left:left + w] = x
+    return out
+
+
+def im2col_numpy(x: np.ndarray, args) -> np.ndarray:
+    """Naive twin of ``im2col`` (returns cols)."""
+    oh, ow, kh, kw, sh, sw, dh, dw, _, _ = args
+    xp = _padded(x, args)
+    n, c = x.shape[0], x.shape[-1]
+    patches = [xp[:, a * dh:a * dh + (oh - 1) * sh + 1:sh, b * dw:b * dw + (ow - 1) * sw + 1:sw, :]
+               for a in range(kh) for b in range(kw)]
+    return np.stack(patches, axis=3).reshape(n * oh * ow, kh * kw * c)
+
+
+def col2im_numpy(cols: np.ndarray, x_shape: tuple, args) -> np.ndarray:
+    """Naive twin of ``col2im`` (returns the image)."""
+    oh, ow, kh, kw, sh, sw, dh, dw, top, left = args
+    n, h, w, c = x_shape
+    xp = _padded(np.zeros(x_shape, dtype=cols.dtype), args)
+    blocks = cols.reshape(n, oh, ow, kh, kw, c)
+    for a in range(kh):
+        for b in range(kw):
+            xp[:, a * dh:a * dh + (oh - 1) * sh + 1:sh, b * dw:b * dw + (ow - 1) * sw + 1:sw, :] += blocks[:, :, :,
+                                                                                                       a, b]
+    return xp[:, top:top + h, left:left + w].copy()
+
+
+def conv_forward_numpy(x: np.ndarray, kernel4: np.ndarray, b, args) -> np.ndarray:
+    """Direct convolution, one kernel tap at a time. Shapes: kernel4 (kh, kw, c, f); returns (n, oh, ow, f)."""
+    oh, ow, kh, kw, sh, sw, dh, dw, _, _ = args
+    xp = _padded(x, args)
+    out = np.zeros((x.shape[0], oh, ow, kernel4.shape[-1]), dtype=x.dtype)
+    for a in range(kh):
+        for bb in range(kw):
+            window = xp[:, a * dh:a * dh + (oh - 1) * sh + 1:sh, bb * dw:bb * dw + (ow - 1) * sw + 1:sw, :]
+            out += window @ kernel4[a, bb]
+    return out if b is None else out + b
+
+
+def conv_backward_numpy(x: np.ndarray, kernel4: np.ndarray, grad_out: np.ndarray, args):
+    """Naive twin of ``conv_backward``: (grad_kernel4, grad_b, grad_x) by the same tap-by-tap loop."""
+    oh, ow, kh, kw, sh, sw, dh, dw, top, left = args
+    n, h, w, c = x.shape
+    xp = _padded(x, args)
+    grad_xp = np.zeros_like(xp)
+    grad_k = np.zeros_like(kernel4)
+    for a in range(kh):
+        for bb in range(kw):
+            index = (slice(None), slice(a * dh, a * dh + (oh - 1) * sh + 1, sh),
+                     slice(bb * dw, bb * dw + (ow - 1) * sw + 1, sw), slice(None))
+            grad_k[a, bb] = np.einsum("npqc,npqf->cf", xp[index], grad_out)
+            grad_xp[index] += grad_out @ kernel4[a, bb].T
+    return grad_k, grad_out.sum(axis=(0, 1, 2)), grad_xp[:, top:top + h, left:left + w].copy()
