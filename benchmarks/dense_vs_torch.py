@@ -6,7 +6,7 @@ epoch (or per prediction pass) and the speed ratio (PyTorch time / ours: above 1
 The two sides are timed in alternating blocks (ours, theirs, ours, theirs) so that a burst of load from other
 processes is unlikely to hit only one side; each side's best time is reported (the least disturbed run: the
 usual choice on a shared machine, as ``timeit`` does), and the ratio of the medians is shown next to it.
-Not a test: timings never decide pass/fail. Run:  python benchmarks/dense_vs_torch.py [--threads N]
+Not a test: timings never decide pass/fail. Run:  python benchmarks/dense_vs_torch.py [--threads N] [--repo TREE]
 """
 from __future__ import annotations
 
@@ -45,9 +45,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeats", type=int, default=4, help="timed calls per block (two blocks per side)")
+    parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1],
+                        help="source tree to measure (default: this one), e.g. an exported older version")
     args = parser.parse_args()
     _set_threads_before_imports(args.threads)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(args.repo))
 
     import numpy as np
     import torch

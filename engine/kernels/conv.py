@@ -242,32 +242,70 @@ def is_identity(args: tuple[int, ...]) -> bool:
 
 
 # -- the products, over preallocated arrays ------------------------------------------------------------------
-def conv_forward(x, w2, args, cols, z) -> np.ndarray:
-    """z = im2col(x) @ w2 (the bias and activation follow in ``bias_activation``); returns the cols matrix
-    used (``cols``, or a view of x for a 1×1 kernel).
+# np.dot runs inside the kernels on purpose: compiled code reaches BLAS through scipy, as the dense kernels do.
+# numpy ships a second OpenBLAS with its own thread pool, and two pools spinning on the same cores slow every
+# product down many times over (measured: a 12 ms training step took 150 ms on 2 busy cores).
+@kernel
+def conv_forward(x, w2, cols, z, oh, ow, kh, kw, sh, sw, dh, dw, top, left):
+    """z = im2col(x) @ w2 (bias and activation follow in ``bias_activation``). A 1×1 kernel with stride 1 and
+    no padding multiplies x itself (``cols`` is then unused: pass x reshaped as the cols of the backward).
 
     Shapes: x (n, h, w, c); w2 (kh * kw * c, f); cols (n * oh * ow, kh * kw * c); z (n * oh * ow, f).
     """
-    if is_identity(args):
-        cols = x.reshape(-1, x.shape[-1])
+    if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
+        np.dot(x.reshape(-1, x.shape[3]), w2, z)
     else:
-        im2col(x, cols, *args)
-    np.dot(cols, w2, out=z)
-    return cols
+        im2col(x, cols, oh, ow, kh, kw, sh, sw, dh, dw, top, left)
+        np.dot(cols, w2, z)
 
 
-def conv_backward(cols, w2, grad_z, need_grad_x, args, grad_w2, grad_cols, grad_x) -> None:
+@kernel
+def conv_backward(cols, w2, grad_z, need_grad_x, grad_w2, grad_cols, grad_x, oh, ow, kh, kw, sh, sw, dh, dw, top,
+                  left):
     """Write dL/dW and (if asked) dL/dx of ``conv_forward`` from dL/dz (``grad_cols`` is scratch).
 
     Shapes: as conv_forward; grad_w2 like w2; grad_cols like cols; grad_x like x.
     """
-    np.dot(cols.T, grad_z, out=grad_w2)
+    np.dot(cols.T, grad_z, grad_w2)
     if need_grad_x:
-        if is_identity(args):
-            np.dot(grad_z, w2.T, out=grad_x.reshape(-1, grad_x.shape[-1]))
+        if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
+            np.dot(grad_z, w2.T, grad_x.reshape(-1, grad_x.shape[3]))
         else:
-            np.dot(grad_z, w2.T, out=grad_cols)
-            col2im(grad_cols, grad_x, *args)
+            np.dot(grad_z, w2.T, grad_cols)
+            col2im(grad_cols, grad_x, oh, ow, kh, kw, sh, sw, dh, dw, top, left)
+
+
+@kernel
+def conv_transpose_forward(x2, w2, cols, y, oh, ow, kh, kw, sh, sw, dh, dw, top, left):
+    """y = the transposed convolution of x (no bias): col2im(x2 @ w2ᵀ), the adjoint of ``conv_forward``.
+
+    Shapes: x2 (n * oh * ow, c) (the input image as rows); w2 (kh * kw * f, c); cols (n * oh * ow, kh * kw * f);
+    y (n, h, w, f), overwritten.
+    """
+    if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
+        np.dot(x2, w2.T, y.reshape(-1, y.shape[3]))
+    else:
+        np.dot(x2, w2.T, cols)
+        col2im(cols, y, oh, ow, kh, kw, sh, sw, dh, dw, top, left)
+
+
+@kernel
+def conv_transpose_backward(grad_y, x2, w2, cols, need_grad_x, grad_w2, grad_x2, oh, ow, kh, kw, sh, sw, dh, dw,
+                            top, left):
+    """Write dL/dW and (if asked) dL/dx2 of ``conv_transpose_forward`` from dL/dy (``cols`` is scratch).
+
+    Shapes: as conv_transpose_forward; grad_y like y; grad_w2 like w2; grad_x2 like x2.
+    """
+    if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
+        rows = grad_y.reshape(-1, grad_y.shape[3])
+        np.dot(rows.T, x2, grad_w2)
+        if need_grad_x:
+            np.dot(rows, w2, grad_x2)
+    else:
+        im2col(grad_y, cols, oh, ow, kh, kw, sh, sw, dh, dw, top, left)
+        np.dot(cols.T, x2, grad_w2)
+        if need_grad_x:
+            np.dot(cols, w2, grad_x2)
 
 
 # -- naive numpy twins -----------------------------------------------------------------------------------------

@@ -17,8 +17,6 @@ numba types an inlined overload once more per call site, which costs more than i
 
 Shapes: z, a, grad_a, grad_z, out (n, m) C-contiguous; y (n, m), or (n, 1) labels for sparse losses.
 """
-import math
-
 import numba
 from numba import types
 from numba.extending import intrinsic, overload
@@ -27,6 +25,7 @@ from engine.kernels import activations as act
 from engine.kernels import losses as lk
 from engine.kernels import optimizers as opt
 from engine.kernels._jit import JIT_OPTIONS, kernel
+from engine.kernels.elementary import tanh_scalar
 
 # How the output layer's loss is taken (the trainer's "loss mode").
 LOSS_ON_OUTPUT = 0  # any loss on the activations (then backprop through the activation)
@@ -136,26 +135,6 @@ def _flat_compiled(array):
 
 
 # -- tanh -----------------------------------------------------------------------------------------------
-
-
-@kernel
-def tanh_scalar(x):
-    """tanh(x) to ~1e-15 relative (float32 results correctly rounded on 6.4 M samples), ~1.6 ns vectorised.
-
-    libm's tanhf costs ~13 ns per element and cannot vectorise. Here tanh(a) = E / (E + 2) with
-    E = expm1(2a): expm1 of 2a/128 from its Taylor series (relative error < 1e-16 there), then 7 exact
-    doublings expm1(2s) = e (e + 2), each at most doubling the relative error. No cancellation near 0;
-    |x| > 20 is clamped (tanh is 1 to float64 precision there); NaN propagates (a failed comparison keeps it).
-    """
-    a = abs(float(x))
-    a = 20.0 if a > 20.0 else a
-    s = a * (2.0 / 128.0)
-    e = s * (1.0 + s * (1.0 / 2 + s * (1.0 / 6 + s * (1.0 / 24 + s * (1.0 / 120 + s * (1.0 / 720 + s * (
-        1.0 / 5040 + s * (1.0 / 40320 + s * (1.0 / 362880 + s * (1.0 / 3628800 + s * (1.0 / 39916800 + s * (
-            1.0 / 479001600))))))))))))
-    for _ in range(7):
-        e = e * (e + 2.0)
-    return math.copysign(e / (e + 2.0), x)
 
 
 _tanh_scalar = inlined(tanh_scalar)

@@ -14,8 +14,8 @@ import numpy as np
 
 from engine import activations, constraints, initializers, regularizers
 from engine.kernels.conv import (AxisGeometry, activation_backward_sum, add_bias_rows, axis_geometry, bias_activation,
-                                 col2im, conv_backward, conv_forward, geometry_args, im2col, is_identity, sum_rows,
-                                 transpose_axis_geometry)
+                                 conv_backward, conv_forward, conv_transpose_backward, conv_transpose_forward,
+                                 geometry_args, is_identity, sum_rows, transpose_axis_geometry)
 from engine.layers.base import Layer, ParamSpec, ShapeError, WeightSpec
 from engine.layers.registry import register_layer
 
@@ -200,7 +200,10 @@ class _Conv(ScratchMixin, Layer):
             out = []
             for size, k, s, d, op in zip(sizes, self.kernel_size, self.strides, self.dilation_rate,
                                          self.output_padding or (None,) * self.rank):
-                out.append(None if size is None else transpose_axis_geometry(size, k, s, d, self.padding, op))
+                try:
+                    out.append(None if size is None else transpose_axis_geometry(size, k, s, d, self.padding, op))
+                except ValueError as error:
+                    raise ShapeError(f"{error}; use a larger input, kernel or output_padding") from None
             return out
         return window_geometry(self, sizes, self.kernel_size, self.strides, self.dilation_rate, self.padding,
                                "kernel")
@@ -299,18 +302,29 @@ class _ForwardConv(_Conv):
         n = image.shape[0]
         oh, ow = self._args[:2]
         z = np.empty((n * oh * ow, self.filters), dtype=kernel.dtype)
-        cols = self._scratch("cols", (n * oh * ow, kernel.size // self.filters), kernel.dtype)
-        self._image = image
-        self._cols = conv_forward(image, kernel.reshape(-1, self.filters), self._args, cols, z)
+        if is_identity(self._args):
+            cols = image.reshape(-1, image.shape[-1])  # a 1×1 kernel reads the image as it is
+        else:
+            cols = self._scratch("cols", (n * oh * ow, kernel.size // self.filters), kernel.dtype)
+        conv_forward(image, kernel.reshape(-1, self.filters), cols, z, *self._args)
+        self._image, self._cols = image, cols
         return z, (n, oh, ow, self.filters)
 
     def _linear_backward(self, grad_z):
         slot = self.weights_by_name["kernel"]
-        grad_x = np.empty(self._image.shape, dtype=grad_z.dtype) if self.need_input_grad else None
-        grad_cols = self._scratch("grad_cols", self._cols.shape, grad_z.dtype) if self.need_input_grad else None
-        conv_backward(self._cols, slot.value.reshape(-1, self.filters), grad_z, self.need_input_grad, self._args,
-                      slot.grad.reshape(-1, self.filters), grad_cols, grad_x)
-        return grad_x
+        if self.need_input_grad:
+            grad_x = np.empty(self._image.shape, dtype=grad_z.dtype)
+            grad_cols = self._scratch("grad_cols", self._cols.shape, grad_z.dtype)
+        else:
+            grad_x, grad_cols = _unused(4, grad_z.dtype), _unused(2, grad_z.dtype)
+        conv_backward(self._cols, slot.value.reshape(-1, self.filters), grad_z, self.need_input_grad,
+                      slot.grad.reshape(-1, self.filters), grad_cols, grad_x, *self._args)
+        return grad_x if self.need_input_grad else None
+
+
+def _unused(ndim: int, dtype) -> np.ndarray:
+    """An empty stand-in for an output array a kernel is told not to write."""
+    return np.empty((0,) * ndim, dtype=dtype)
 
 
 @register_layer("Convolution", icon="conv1d", description="Slides filters along a sequence (1-D convolution)")
@@ -348,26 +362,20 @@ class Conv2DTranspose(_Conv):
         w2 = kernel.reshape(-1, channels)  # (kh * kw * filters, channels)
         self._x2 = x2 = image.reshape(-1, channels)
         z = np.empty((n * rows.size * columns.size, self.filters), dtype=kernel.dtype)
-        if is_identity(self._args):
-            np.dot(x2, w2.T, out=z)
-        else:
-            cols = self._scratch("cols", (n * h * w, w2.shape[0]), kernel.dtype)
-            np.dot(x2, w2.T, out=cols)
-            col2im(cols, z.reshape(self._big_shape), *self._args)
+        cols = self._cols_scratch(w2.shape[0], kernel.dtype)
+        conv_transpose_forward(x2, w2, cols, z.reshape(self._big_shape), *self._args)
         return z, self._big_shape
+
+    def _cols_scratch(self, width: int, dtype) -> np.ndarray:
+        if is_identity(self._args):
+            return _unused(2, dtype)
+        return self._scratch("cols", (self._x2.shape[0], width), dtype)
 
     def _linear_backward(self, grad_z):
         slot = self.weights_by_name["kernel"]
         channels = self._x2.shape[1]
         w2, grad_w2 = slot.value.reshape(-1, channels), slot.grad.reshape(-1, channels)
-        if is_identity(self._args):
-            cols = grad_z
-        else:
-            cols = self._scratch("grad_cols", (self._x2.shape[0], w2.shape[0]), grad_z.dtype)
-            im2col(grad_z.reshape(self._big_shape), cols, *self._args)
-        np.dot(cols.T, self._x2, out=grad_w2)
-        if not self.need_input_grad:
-            return None
-        grad_x = np.empty(self._x2.shape, dtype=grad_z.dtype)
-        np.dot(cols, w2, out=grad_x)
-        return grad_x
+        grad_x = np.empty(self._x2.shape, dtype=grad_z.dtype) if self.need_input_grad else _unused(2, grad_z.dtype)
+        conv_transpose_backward(grad_z.reshape(self._big_shape), self._x2, w2, self._cols_scratch(w2.shape[0],
+                                grad_z.dtype), self.need_input_grad, grad_w2, grad_x, *self._args)
+        return grad_x if self.need_input_grad else None

@@ -112,6 +112,12 @@ class _Recurrent(Layer):
         self.declared_input_shape = tuple(input_shape) if input_shape is not None else None
         self._buffers: dict = {}
 
+    def __call__(self, inputs, training=None, initial_state=None, mask=None, **kwargs):
+        if initial_state is not None or mask is not None:
+            raise NotImplementedError(f"{self.type_name}: initial_state and mask are not supported yet; every "
+                                      "sequence starts from a zero state and all time steps count")
+        return super().__call__(inputs, training=training, **kwargs)
+
     @property
     def activation(self) -> str:
         return self._activation.name
@@ -188,7 +194,7 @@ class _Recurrent(Layer):
                 self._recurrent_activation.alpha)
 
     def _fast(self) -> bool:
-        # float32 takes the kernels' vectorised tanh/sigmoid (within 3e-7); float64 stays exact
+        # float32 takes the kernels' vectorised tanh/sigmoid (within 4e-7); float64 stays exact
         return self._x.dtype == np.float32
 
     def forward(self, inputs, training):

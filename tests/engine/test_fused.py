@@ -11,7 +11,7 @@ import pytest
 
 from engine import fused, losses, optimizers
 from engine.graph import Graph
-from engine.kernels.specialised import tanh_scalar
+from engine.kernels.elementary import tanh_scalar
 from engine.network import Network
 from engine.objective import Objective
 from engine.training import TrainingLoop, predict_arrays

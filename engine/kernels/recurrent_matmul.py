@@ -1,0 +1,70 @@
+"""Matrix products that BLAS always runs on one thread, for the recurrent kernels.
+
+OpenBLAS (scipy's, which numba's np.dot calls) splits a product over its threads above m·n·k = 4·65536
+(GEMM_MULTITHREAD_THRESHOLD times SMP_THRESHOLD_MIN). A recurrent layer's products are small and strictly
+sequential: waking the threads costs more than it saves, and on a busy machine each wake-up can wait a whole
+scheduler slice (measured on 2 shared cores: a 64×160×256 product 62 µs on one thread, 1.6 ms on two; an
+encoder-decoder fit 5 s against 58 s). So products are cut into blocks of at most that size, each one BLAS
+call (or ``engine.kernels.dense``'s loops when it is small); only a single row of a·b with k·m above it (e.g.
+600 features into 500 gate columns) still goes to the threads. The sums are the same up to rounding.
+
+Shapes as named in each function; every array C-contiguous.
+"""
+import numpy as np
+
+from engine.kernels._jit import kernel
+from engine.kernels.dense import matmul_nn, matmul_nt, matmul_tn
+
+SERIAL_PRODUCT = 4 * 65536
+_MIN_REDUCTION_ROWS = 32  # below this a block's inner dimension makes BLAS inefficient
+
+
+@kernel
+def serial_matmul_nn(a, b, out):
+    """out = a @ b in row blocks. Shapes: a (n, k), b (k, m), out (n, m)."""
+    n, k = a.shape
+    rows = max(1, SERIAL_PRODUCT // max(1, k * b.shape[1]))
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        matmul_nn(a[start:stop], b, out[start:stop])
+
+
+@kernel
+def serial_matmul_nt(a, b, out):
+    """out = a @ bᵀ in row blocks. Shapes: a (n, m), b (k, m), out (n, k)."""
+    n, m = a.shape
+    rows = max(1, SERIAL_PRODUCT // max(1, m * b.shape[0]))
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        matmul_nt(a[start:stop], b, out[start:stop])
+
+
+@kernel
+def serial_matmul_tn(a, b, out):
+    """out = aᵀ @ b, summed over blocks of rows (and of b's columns when out is wide).
+
+    Shapes: a (n, k), b (n, m), out (k, m). The sum runs over n, the long axis (time steps × batch).
+    """
+    n, k = a.shape
+    m = b.shape[1]
+    cols = max(1, min(m, SERIAL_PRODUCT // (_MIN_REDUCTION_ROWS * max(1, k))))
+    rows = max(1, SERIAL_PRODUCT // max(1, k * cols))
+    out[:] = 0.0
+    for c0 in range(0, m, cols):
+        c1 = min(m, c0 + cols)
+        width = c1 - c0
+        part = np.empty((k, width), dtype=out.dtype)
+        columns = np.empty((min(rows, n), width), dtype=out.dtype)
+        for r0 in range(0, n, rows):
+            r1 = min(n, r0 + rows)
+            if width == m:
+                matmul_tn(a[r0:r1], b[r0:r1], part)
+            else:  # a contiguous copy of the column block: BLAS takes C-ordered blocks only
+                block = columns[:r1 - r0]
+                for i in range(r1 - r0):
+                    for j in range(width):
+                        block[i, j] = b[r0 + i, c0 + j]
+                matmul_tn(a[r0:r1], block, part)
+            for p in range(k):
+                for j in range(width):
+                    out[p, c0 + j] += part[p, j]
