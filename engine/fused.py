@@ -108,6 +108,7 @@ class DenseChainLayout:
         self.layer_codes = codes if len(hidden) > 1 else None
         self.output_activation = activations[-1]
         self._plan = [(a.code, a.alpha) for a in activations]
+        self._widest_product = int(np.max(self.sizes[:-1] * self.sizes[1:]))
 
     def _offset(self, dense: Dense, weight: str) -> int:
         value = dense.weights_by_name[weight].value
@@ -132,8 +133,7 @@ class DenseChainLayout:
 
     def blas(self, batch_size: int) -> bool | None:
         """True if some product is large enough for BLAS at this batch size; None compiles no BLAS call."""
-        widest = max(int(k) * int(m) for k, m in zip(self.sizes[:-1], self.sizes[1:]))
-        return True if batch_size * widest >= BLAS_THRESHOLD else None
+        return True if batch_size * self._widest_product >= BLAS_THRESHOLD else None
 
 
 class FusedDensePredictor:

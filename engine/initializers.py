@@ -320,7 +320,8 @@ class Orthogonal(RandomInitializer):
         q *= np.sign(np.diag(r))  # makes the decomposition unique, hence uniformly distributed
         if num_rows < num_cols:
             q = q.T
-        return (self.gain * q.reshape(shape)).astype(dtype)
+        # C order: kernels take contiguous weights (a QR factor comes out Fortran-ordered)
+        return np.ascontiguousarray((self.gain * q.reshape(shape)).astype(dtype))
 
     def get_config(self):
         return {"seed": self.seed, "gain": self.gain}

@@ -48,6 +48,12 @@ class Network:
                 layer.build(shapes, self.rng, self.dtype)
             else:
                 layer._rng = self.rng
+        for node_id in self.order:
+            layer = self.layers[node_id]
+            if hasattr(layer, "need_input_grad"):
+                # Nothing upstream learns from a layer fed straight by the data: skip dL/dx (a third of a
+                # first convolution's backward pass).
+                layer.need_input_grad = not all(source in self.input_ids for source in self._sources[node_id])
         self._pack()
         self._outputs: dict[str, np.ndarray] = {}
 

@@ -1,4 +1,5 @@
-"""Convolution kernels, channels last: im2col / col2im plus one BLAS product per batch.
+"""Convolution kernels, channels last: im2col / col2im plus one BLAS product per batch,
+and the fused bias + relu passes.
 
 A convolution is rewritten as a matrix product: ``im2col`` copies every receptive field of the batch into
 one row of a preallocated ``cols`` matrix (zeros where the window hangs over the padding), so the forward
@@ -23,8 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from engine.kernels._jit import kernel
-from engine.kernels.activations import (RELU, SOFTMAX, activation_backward, activation_derivative_scalar,
-                                        activation_forward, activation_scalar)
+from engine.kernels.activations import RELU, activation_derivative_scalar, activation_scalar
 
 PADDINGS = ("valid", "same", "causal")
 
@@ -177,56 +177,34 @@ def sum_rows(g, out):
     out[:] = acc
 
 
+# relu, the activation of nearly every convolution, gets one fused pass forward and one backward; the others
+# go through engine.kernels.activations (compiled once for every layer) plus add_bias_rows / sum_rows. Fusing
+# every activation here would add seconds of first-run compile time for a few hundredths of a millisecond.
 @kernel
-def _bias_elementwise(code, alpha, z, b, a):
+def bias_relu(z, b, a):
+    """z += b, then a = relu(z), in one pass. Shapes: z, a (m, f); b (f,)."""
     m, f = z.shape
     for i in range(m):
         for j in range(f):
             v = z[i, j] + b[j]
             z[i, j] = v
-            a[i, j] = activation_scalar(code, alpha, v)
+            a[i, j] = activation_scalar(RELU, 0.0, v)
 
 
 @kernel
-def bias_activation(code, alpha, z, b, a):
-    """z += b, then a = f(z), in one pass for elementwise activations (softmax: along each row).
+def relu_backward_sum(z, grad_a, grad_z, grad_b):
+    """grad_z = grad_a * relu'(z) and grad_b = grad_z summed over rows, in one pass.
 
-    Shapes: z, a (m, f); b (f,) (zeros for a layer without bias).
+    Shapes: z, grad_a, grad_z (m, f) (grad_z may be grad_a); grad_b (f,).
     """
-    if code == SOFTMAX:
-        add_bias_rows(z, b)
-        activation_forward(code, alpha, z, a)
-    elif code == RELU:  # a literal code lets LLVM fold the activation switch and vectorise the loop
-        _bias_elementwise(RELU, alpha, z, b, a)
-    else:
-        _bias_elementwise(code, alpha, z, b, a)
-
-
-@kernel
-def _elementwise_backward_sum(code, alpha, z, a, grad_a, grad_z, grad_b):
     m, f = z.shape
     acc = np.zeros(f, dtype=grad_b.dtype)
     for i in range(m):
         for j in range(f):
-            g = grad_a[i, j] * activation_derivative_scalar(code, alpha, z[i, j], a[i, j])
+            g = grad_a[i, j] * activation_derivative_scalar(RELU, 0.0, z[i, j], z[i, j])
             grad_z[i, j] = g
             acc[j] += g
     grad_b[:] = acc
-
-
-@kernel
-def activation_backward_sum(code, alpha, z, a, grad_a, grad_z, grad_b):
-    """grad_z = dL/dz from grad_a = dL/da (a = f(z)) and grad_b = grad_z summed over rows, in one pass.
-
-    Shapes: z, a, grad_a, grad_z (m, f) (grad_z may be grad_a); grad_b (f,).
-    """
-    if code == SOFTMAX:
-        activation_backward(code, alpha, z, a, grad_a, grad_z)
-        sum_rows(grad_z, grad_b)
-    elif code == RELU:
-        _elementwise_backward_sum(RELU, alpha, z, a, grad_a, grad_z, grad_b)
-    else:
-        _elementwise_backward_sum(code, alpha, z, a, grad_a, grad_z, grad_b)
 
 
 def geometry_args(rows: AxisGeometry, columns: AxisGeometry) -> tuple[int, ...]:

@@ -14,6 +14,8 @@ from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
+from engine._objects import to_snake_case as snake_case  # Keras' rule: Conv2D → conv2d
+
 Shape = tuple  # tuple[int | None, ...] without the batch dimension
 
 
@@ -57,16 +59,6 @@ def _auto_name(base: str) -> str:
     counter = _name_counters.setdefault(base, itertools.count())
     index = next(counter)
     return base if index == 0 else f"{base}_{index}"
-
-
-def snake_case(class_name: str) -> str:
-    out = []
-    for i, char in enumerate(class_name):
-        if char.isupper() and i > 0 and (not class_name[i - 1].isupper() or
-                                         (i + 1 < len(class_name) and class_name[i + 1].islower())):
-            out.append("_")
-        out.append(char.lower())
-    return "".join(out)
 
 
 @dataclass

@@ -13,9 +13,9 @@ from typing import ClassVar, Sequence
 import numpy as np
 
 from engine import activations, constraints, initializers, regularizers
-from engine.kernels.conv import (AxisGeometry, activation_backward_sum, add_bias_rows, axis_geometry, bias_activation,
-                                 conv_backward, conv_forward, conv_transpose_backward, conv_transpose_forward,
-                                 geometry_args, is_identity, sum_rows, transpose_axis_geometry)
+from engine.kernels.conv import (AxisGeometry, add_bias_rows, axis_geometry, bias_relu, conv_backward, conv_forward,
+                                 conv_transpose_backward, conv_transpose_forward, geometry_args, is_identity,
+                                 relu_backward_sum, sum_rows, transpose_axis_geometry)
 from engine.layers.base import Layer, ParamSpec, ShapeError, WeightSpec
 from engine.layers.registry import register_layer
 
@@ -254,13 +254,13 @@ class _Conv(ScratchMixin, Layer):
         self._out_shape = (x.shape[0],) + out_image_shape[2 if self.rank == 1 else 1:]
         bias, _ = self._bias()
         act = self._activation
-        if act.name == "linear":
+        if act.name == "relu":
+            a = np.empty_like(z)
+            bias_relu(z, bias, a)
+        else:
             if self.use_bias:
                 add_bias_rows(z, bias)
-            a = z
-        else:
-            a = np.empty_like(z)
-            bias_activation(act.code, act.alpha, z, bias, a)
+            a = z if act.name == "linear" else act.forward(z)
         self._z, self._a = z, a
         return a.reshape(self._out_shape)
 
@@ -270,11 +270,13 @@ class _Conv(ScratchMixin, Layer):
     def backward(self, grad_output):
         grad_a = np.ascontiguousarray(grad_output, dtype=self._z.dtype).reshape(self._z.shape)
         act = self._activation
-        if act.name == "linear":
-            return self.backward_from_pre_activation(grad_a)
-        grad_z = np.empty_like(grad_a)
-        activation_backward_sum(act.code, act.alpha, self._z, self._a, grad_a, grad_z, self._bias()[1])
-        return self._input_gradient(grad_z)
+        if act.name == "relu":
+            grad_z = np.empty_like(grad_a)
+            relu_backward_sum(self._z, grad_a, grad_z, self._bias()[1])
+            return self._input_gradient(grad_z)
+        if act.name != "linear":
+            grad_a = act.backward(self._z, self._a, grad_a)
+        return self.backward_from_pre_activation(grad_a)
 
     def backward_from_pre_activation(self, grad_pre_activation):
         grad_z = np.ascontiguousarray(grad_pre_activation, dtype=self._z.dtype).reshape(self._z.shape)
