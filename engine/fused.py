@@ -181,8 +181,11 @@ def fused_predictor(network) -> FusedDensePredictor | None:
 
 
 class FusedDenseTrainer:
+    """Trains a TrainingLoop's dense chain with :func:`engine.kernels.mlp.mlp_train`, many batches per call."""
+
     @classmethod
     def create(cls, loop) -> "FusedDenseTrainer | None":
+        """The trainer for ``loop``, or None when the layer path must run (see the checks below)."""
         network = loop.network
         if network.dtype != np.float32 or network.has_regularizers() or network.has_constraints():
             return None

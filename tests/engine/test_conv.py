@@ -10,6 +10,8 @@ import time
 import numpy as np
 import pytest
 
+from tests.conftest import shared_data_folder
+
 from engine.graph import Graph, analyze
 from engine.kernels.conv import (axis_geometry, col2im, col2im_numpy, conv_backward, conv_backward_numpy,
                                  conv_forward, conv_forward_numpy, geometry_args, im2col, im2col_numpy,
@@ -366,7 +368,7 @@ def test_sequence_model_trains_like_keras():
 
 
 # -- learning ---------------------------------------------------------------------------------------------------
-MNIST_FOLDER = "/work/shared/data/mnist"
+MNIST_FOLDER = str(shared_data_folder() / "mnist")
 
 
 @pytest.mark.slow

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from engine import datasets
+from tests.conftest import shared_data_folder
 from engine.datasets import DataError, idx
 
-SHARED = Path("/work/shared/data")
+SHARED = shared_data_folder()
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
