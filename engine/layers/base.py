@@ -41,6 +41,17 @@ class ParamSpec:
     optional: bool = False
 
 
+#: How a layer's kernel and bias start, are penalised and are limited: shared by Dense and the convolutions.
+KERNEL_AND_BIAS_SPECS = (
+    ParamSpec("kernel_initializer", "initializer", "glorot_uniform", "how weights start"),
+    ParamSpec("bias_initializer", "initializer", "zeros", "how biases start"),
+    ParamSpec("kernel_regularizer", "regularizer", None, "penalty on the weights", optional=True),
+    ParamSpec("bias_regularizer", "regularizer", None, "penalty on the biases", optional=True),
+    ParamSpec("kernel_constraint", "constraint", None, "limit on the weights", optional=True),
+    ParamSpec("bias_constraint", "constraint", None, "limit on the biases", optional=True),
+)
+
+
 @dataclass(frozen=True)
 class WeightSpec:
     name: str  # Keras variable name: "kernel", "bias", ...

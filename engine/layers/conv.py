@@ -16,7 +16,7 @@ from engine import activations, constraints, initializers, regularizers
 from engine.kernels.conv import (AxisGeometry, add_bias_rows, axis_geometry, bias_relu, conv_backward, conv_forward,
                                  conv_transpose_backward, conv_transpose_forward, geometry_args, is_identity,
                                  relu_backward_sum, sum_rows, transpose_axis_geometry)
-from engine.layers.base import Layer, ParamSpec, ShapeError, WeightSpec
+from engine.layers.base import KERNEL_AND_BIAS_SPECS, Layer, ParamSpec, ShapeError, WeightSpec
 from engine.layers.registry import register_layer
 
 _AXES = {1: ("steps",), 2: ("height", "width")}
@@ -127,12 +127,7 @@ def _conv_specs(rank: int, transpose: bool) -> tuple[ParamSpec, ...]:
         ParamSpec("dilation_rate", "shape", ones, "gap between the filter's taps (1: none)"),
         ParamSpec("activation", "activation", None, "applied to each output value", optional=True),
         ParamSpec("use_bias", "bool", True, "add a bias to each filter"),
-        ParamSpec("kernel_initializer", "initializer", "glorot_uniform", "how weights start"),
-        ParamSpec("bias_initializer", "initializer", "zeros", "how biases start"),
-        ParamSpec("kernel_regularizer", "regularizer", None, "penalty on the weights", optional=True),
-        ParamSpec("bias_regularizer", "regularizer", None, "penalty on the biases", optional=True),
-        ParamSpec("kernel_constraint", "constraint", None, "limit on the weights", optional=True),
-        ParamSpec("bias_constraint", "constraint", None, "limit on the biases", optional=True),
+        *KERNEL_AND_BIAS_SPECS,
     ]
     return tuple(specs)
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from engine import activations, constraints, initializers, regularizers
 from engine.kernels.dense import dense_backward, dense_forward
-from engine.layers.base import Layer, ParamSpec, ShapeError, WeightSpec
+from engine.layers.base import KERNEL_AND_BIAS_SPECS, Layer, ParamSpec, ShapeError, WeightSpec
 from engine.layers.registry import register_layer
 
 
@@ -22,12 +22,7 @@ class Dense(Layer):
         ParamSpec("units", "int", 1, "number of neurons", minimum=1, maximum=1_000_000),
         ParamSpec("activation", "activation", None, "applied to each neuron's sum", optional=True),
         ParamSpec("use_bias", "bool", True, "add a bias to each neuron"),
-        ParamSpec("kernel_initializer", "initializer", "glorot_uniform", "how weights start"),
-        ParamSpec("bias_initializer", "initializer", "zeros", "how biases start"),
-        ParamSpec("kernel_regularizer", "regularizer", None, "penalty on the weights", optional=True),
-        ParamSpec("bias_regularizer", "regularizer", None, "penalty on the biases", optional=True),
-        ParamSpec("kernel_constraint", "constraint", None, "limit on the weights", optional=True),
-        ParamSpec("bias_constraint", "constraint", None, "limit on the biases", optional=True),
+        *KERNEL_AND_BIAS_SPECS,
     )
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
