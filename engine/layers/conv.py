@@ -12,11 +12,11 @@ from typing import ClassVar, Sequence
 
 import numpy as np
 
-from engine import activations, constraints, initializers, regularizers
 from engine.kernels.conv import (AxisGeometry, add_bias_rows, axis_geometry, bias_relu, conv_backward, conv_forward,
                                  conv_transpose_backward, conv_transpose_forward, geometry_args, is_identity,
                                  relu_backward_sum, sum_rows, transpose_axis_geometry)
 from engine.layers.base import KERNEL_AND_BIAS_SPECS, Layer, ParamSpec, ShapeError, WeightSpec
+from engine.layers.options import set_kernel_and_bias_options
 from engine.layers.registry import register_layer
 
 _AXES = {1: ("steps",), 2: ("height", "width")}
@@ -171,14 +171,8 @@ class _Conv(ScratchMixin, Layer):
             if any(op >= s for op, s in zip(self.output_padding, self.strides)):
                 raise ValueError(f"{kind} output_padding {self.output_padding} must be below the strides "
                                  f"{self.strides} in every dimension")
-        self._activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_and_bias_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                                    kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint)
         #: False skips dL/d(input) in backward (a first layer fed by the data needs none); backward then
         #: returns [None].
         self.need_input_grad = True

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine import activations, constraints, initializers, regularizers
 from engine.kernels.dense import dense_backward, dense_forward
 from engine.layers.base import KERNEL_AND_BIAS_SPECS, Layer, ParamSpec, ShapeError, WeightSpec
+from engine.layers.options import set_kernel_and_bias_options
 from engine.layers.registry import register_layer
 
 
@@ -34,14 +34,8 @@ class Dense(Layer):
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"Dense units must be a positive whole number, got {units!r}")
         self.units = int(units)
-        self._activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_and_bias_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                                    kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint)
         # Keras 2 style: Dense(8, input_shape=(16,)) or input_dim=16 declares the model input.
         if input_dim is not None:
             input_shape = (int(input_dim),)
