@@ -357,9 +357,9 @@ def _keras_twins(name):
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.parametrize("name", REFERENCE_CASES)
 def test_forward_and_gradients_match_keras(name):
+    keras, ek, theirs, ours, x, y, loss = _keras_twins(name)  # skips when Keras or torch is absent
     import torch
 
-    keras, ek, theirs, ours, x, y, loss = _keras_twins(name)
     np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-4, atol=1e-6)
     theirs.compile(optimizer="sgd", loss=loss)
     ours.compile(optimizer="sgd", loss=loss)
