@@ -41,6 +41,9 @@ def connection_problem(graph: Graph, source: str, target: str, port: int = 0) ->
     if source == target:
         return tr("A layer cannot feed itself.")
     target_node = graph.nodes[target]
+    if _reaches(graph, target, source):
+        return tr("This wire would make a loop: {target} already feeds {source}.").format(
+            target=target_node.name, source=graph.nodes[source].name)
     try:
         cls = layer_class(target_node.layer_type)
     except UnknownLayerError:
@@ -54,9 +57,6 @@ def connection_problem(graph: Graph, source: str, target: str, port: int = 0) ->
             name=target_node.name)
     if any(edge.source == source and edge.target == target for edge in graph.edges):
         return tr("These two layers are already connected.")
-    if _reaches(graph, target, source):
-        return tr("This wire would make a loop: {target} already feeds {source}.").format(
-            target=target_node.name, source=graph.nodes[source].name)
     return None
 
 

@@ -1,0 +1,135 @@
+"""The main window: palette on the left, the canvas (layers) and the neuron view in the middle, the inspector
+and the training panel on the right, live plots docked below. It wires the parts together and owns nothing
+else: the document is changed only through undo commands pushed by the parts.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget
+
+from designer.document import Document
+from designer.files import FileController
+from designer.i18n import tr
+from designer.selection import Selection
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings=None, recovery_dir=None):
+        super().__init__()
+        self.setObjectName("main_window")
+        self.document = Document(self)
+        self.selection = Selection(self)
+        self.files = FileController(self.document, self, settings=settings, recovery_dir=recovery_dir)
+        self._closing_confirmed = False
+        self._build_views()
+        self._build_docks()
+        from designer.menus import build_menus
+
+        self.actions_by_name = build_menus(self)
+        self._build_status_bar()
+        self.document.modified_changed.connect(self.setWindowModified)
+        self.document.path_changed.connect(self._update_title)
+        self.document.graph_replaced.connect(self._update_title)
+        self.document.node_removed.connect(self.selection.discard)
+        self.document.graph_replaced.connect(lambda: self.selection.set([]))
+        self.files.message.connect(self.show_message)
+        self._update_title()
+
+    # -- parts ------------------------------------------------------------------------------------------
+    def _build_views(self) -> None:
+        from designer.canvas import CanvasView
+        from designer.neuron_view import NeuronView
+
+        self.canvas = CanvasView(self.document, self.selection)
+        self.canvas.message.connect(self.show_message)
+        self.neuron_view = NeuronView(self.document, self.selection)
+        self.views = QTabWidget()
+        self.views.setObjectName("views")
+        self.views.addTab(self.canvas, tr("Layers"))
+        self.views.addTab(self.neuron_view, tr("Neurons"))
+        self.canvas.node_activated.connect(self._show_neurons_of)
+        self.setCentralWidget(self.views)
+
+    def _build_docks(self) -> None:
+        from designer.canvas import Minimap
+        from designer.inspector import Inspector
+        from designer.palette import Palette
+
+        self.palette = Palette()
+        self.palette.layer_activated.connect(self.canvas.add_after_selected)
+        self.inspector = Inspector(self.document, self.selection)
+        self.minimap = Minimap(self.canvas)
+        self.palette_dock = self._dock("palette", tr("Layers palette"), self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.minimap_dock = self._dock("minimap", tr("Overview"), self.minimap, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.inspector_dock = self._dock("inspector", tr("Inspector"), self.inspector,
+                                         Qt.DockWidgetArea.RightDockWidgetArea)
+        from designer.training.live import build_training_docks
+
+        self.training_panel, self.plot_docks = build_training_docks(self)
+
+    def _dock(self, name: str, title: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{name}_dock")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        self.params_label = QLabel()
+        self.problems_label = QLabel()
+        self.statusBar().addPermanentWidget(self.problems_label)
+        self.statusBar().addPermanentWidget(self.params_label)
+        self.document.analysis_changed.connect(self._show_analysis)
+
+    def _show_analysis(self, analysis) -> None:
+        self.params_label.setText(tr("Parameters: {count}").format(count=f"{analysis.total_params:,}".replace(",", " ")))
+        count = len(analysis.problems)
+        self.problems_label.setText(tr("{count} problem(s) to fix").format(count=count) if count else tr("Ready to train"))
+        self.problems_label.setStyleSheet("color: #b3261e;" if count else "color: #1b6e3a;")
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.title}[*] — Neurotaller")
+
+    def _show_neurons_of(self, node_id: str) -> None:
+        self.selection.set([node_id])
+        self.views.setCurrentWidget(self.neuron_view)
+
+    # -- documents ----------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """A fresh window opens on the Playground template: something to press Play on straight away."""
+        self.new_from_template("playground", ask=False)
+
+    def new_from_template(self, name: str, ask: bool = True) -> bool:
+        from engine.templates import make_template
+
+        if ask and not self.files.maybe_save():
+            return False
+        self.document.load_project(make_template(name))
+        self.canvas.fit_to_view()
+        return True
+
+    def offer_recovery(self) -> None:
+        self.files.offer_recovery()
+
+    # -- closing --------------------------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if not self._closing_confirmed:
+            self.training_panel.stop_and_wait()  # the worker must be stopped before anything is asked
+            if not self.files.maybe_save():
+                event.ignore()
+                return
+        self.shutdown()
+        event.accept()
+
+    def force_close(self) -> None:
+        """Close without asking (screenshots, tests)."""
+        self._closing_confirmed = True
+        self.close()
+
+    def shutdown(self) -> None:
+        self.training_panel.shutdown()
+        self.files.clean_exit()
+        self.document.shutdown()
