@@ -5,7 +5,9 @@ Public modules (imported on first use, so ``import engine`` stays instant):
 ``engine.training`` (TrainingLoop), ``engine.activations``, ``engine.losses``, ``engine.metrics``,
 ``engine.optimizers``, ``engine.initializers``, ``engine.regularizers``, ``engine.constraints``,
 ``engine.io`` (project and weight files), ``engine.datasets`` (built-in data sets, CSV import), ``engine.project``
-(the designer's project file), and the compatibility surfaces ``engine.keras`` and
+(the designer's project file), ``engine.session`` (a training run set up from a project: data, settings,
+network), ``engine.templates`` (ready networks to start from), ``engine.probes`` and ``engine.plane`` (what
+the plots show), and the compatibility surfaces ``engine.keras`` and
 ``engine.sklearn``.
 """
 from __future__ import annotations
@@ -15,8 +17,8 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = ("activations", "constraints", "datasets", "graph", "initializers", "io", "keras", "layers", "losses",
-               "metrics", "network", "objective", "optimizers", "perceptron", "project", "regularizers", "schedules",
-               "sklearn", "training")
+               "metrics", "network", "objective", "optimizers", "perceptron", "plane", "probes", "project",
+               "regularizers", "schedules", "session", "sklearn", "templates", "training")
 
 __all__ = ["__version__", *_SUBMODULES]
 

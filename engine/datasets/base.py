@@ -316,4 +316,5 @@ def targets_for_loss(y: np.ndarray, loss: Any, task: str, n_classes: int) -> np.
     if n_classes > 2:
         raise ValueError(f"{name} needs two classes (one sigmoid output) but the data set has {n_classes}; use "
                          "categorical_crossentropy or sparse_categorical_crossentropy")
-    return np.asarray(y, dtype=np.float32).reshape(len(y), -1) if y.ndim == 1 else y.astype(np.float32)
+    # reshape(n, 1), not (n, -1): an empty part (no validation set) has no size to infer -1 from.
+    return np.asarray(y, dtype=np.float32).reshape(len(y), 1) if y.ndim == 1 else y.astype(np.float32)
