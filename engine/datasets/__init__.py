@@ -107,13 +107,17 @@ def load(name: str, **options) -> Dataset:
 
 def from_spec(spec: dict) -> Dataset:
     """Make a data set again from its ``Dataset.spec`` (saved with a project): ``{"name": ..., "options":
-    {...}}`` for built-ins, ``{"csv": path, "options": {...}}`` for imported files."""
-    if not isinstance(spec, dict) or not ("name" in spec or "csv" in spec):
+    {...}}`` for built-ins, ``{"csv": path, "options": {...}}`` for imported files, ``{"images": folder,
+    "options": {...}}`` for image folders (see :func:`engine.datasets.images.load_image_folder`)."""
+    if not isinstance(spec, dict) or not ("name" in spec or "csv" in spec or "images" in spec):
         raise ValueError(f"a data set spec is {{'name': ..., 'options': {{...}}}} or {{'csv': path, 'options': "
                          f"{{...}}}}; got {spec!r}")
     options = dict(spec.get("options") or {})
     if "csv" in spec:
         return load_csv(spec["csv"], **options)
+    if "images" in spec:
+        from engine.datasets.images import load_image_folder
+        return load_image_folder(spec["images"], **options)
     return load(spec["name"], **options)
 
 
