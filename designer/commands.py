@@ -61,6 +61,9 @@ def connection_problem(graph: Graph, source: str, target: str, port: int = 0) ->
 
 
 def _reaches(graph: Graph, start: str, goal: str) -> bool:
+    successors: dict[str, list[str]] = {}
+    for edge in graph.edges:  # one pass: Graph.successors scans every edge on each call (slow at 200 nodes)
+        successors.setdefault(edge.source, []).append(edge.target)
     seen, stack = set(), [start]
     while stack:
         node_id = stack.pop()
@@ -68,7 +71,7 @@ def _reaches(graph: Graph, start: str, goal: str) -> bool:
             return True
         if node_id not in seen:
             seen.add(node_id)
-            stack.extend(graph.successors(node_id))
+            stack.extend(successors.get(node_id, ()))
     return False
 
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, Signal
 
 class Selection(QObject):
     changed = Signal(list)
+    neuron_changed = Signal(object)  # (node id, unit) or None
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -20,7 +21,15 @@ class Selection(QObject):
             self.ids = ids
             if self.neuron and self.neuron[0] not in ids:
                 self.neuron = None
+                self.neuron_changed.emit(None)
             self.changed.emit(list(ids))
+
+    def set_neuron(self, node_id: str, unit: int) -> None:
+        """A neuron picked in the neuron view; its layer becomes the selected node."""
+        self.neuron = (node_id, int(unit))
+        if self.ids != [node_id]:
+            self.set([node_id])
+        self.neuron_changed.emit(self.neuron)
 
     def discard(self, node_id: str) -> None:
         if node_id in self.ids:

@@ -23,7 +23,7 @@ Position = tuple[float, float]
 _SWEEPS = 4  # down + up passes; ordering rarely improves after a few, and the layout must stay instant
 
 
-def auto_layout(graph: Graph, spacing: tuple[float, float] = (220, 110)) -> dict[str, Position]:
+def auto_layout(graph: Graph, spacing: tuple[float, float] = (320, 140)) -> dict[str, Position]:
     """Left-to-right layered positions for every node of ``graph``.
 
     Parameters

@@ -34,7 +34,7 @@ def test_a_chain_runs_left_to_right_on_one_line():
     graph = Graph()
     ids = chain(graph, ["Input", "Dense", "Dense", "Dense"])
     positions = auto_layout(graph)
-    assert [positions[i] for i in ids] == [(0.0, 0.0), (220.0, 0.0), (440.0, 0.0), (660.0, 0.0)]
+    assert [positions[i] for i in ids] == [(0.0, 0.0), (320.0, 0.0), (640.0, 0.0), (960.0, 0.0)]
     assert auto_layout(graph, spacing=(100, 50))[ids[3]] == (300.0, 0.0)
 
 
@@ -47,9 +47,9 @@ def test_columns_follow_the_longest_path_and_are_centred():
     graph.connect(b, add.id)
     graph.connect(inp, add.id, 1)  # a skip connection: Add still sits after the longest branch
     positions = auto_layout(graph)
-    assert positions[add.id][0] == 3 * 220.0
-    assert positions[a][0] == positions[side.id][0] == 220.0
-    assert sorted([positions[a][1], positions[side.id][1]]) == [-55.0, 55.0]  # centred on the input's line
+    assert positions[add.id][0] == 3 * 320.0
+    assert positions[a][0] == positions[side.id][0] == 320.0
+    assert sorted([positions[a][1], positions[side.id][1]]) == [-70.0, 70.0]  # centred on the input's line
     assert positions[inp] == (0.0, 0.0)
 
 
@@ -85,10 +85,10 @@ def test_loops_missing_nodes_and_strays_never_raise():
     positions = auto_layout(graph)
     assert set(positions) == set(graph.nodes)
     assert len(set(positions.values())) == len(positions)  # nobody on top of anybody
-    assert [positions[n][0] for n in (inp, a, b, c)] == [0.0, 220.0, 440.0, 660.0]
+    assert [positions[n][0] for n in (inp, a, b, c)] == [0.0, 320.0, 640.0, 960.0]
     # separate pieces are stacked below the main network, in the order they were added
     assert positions[inp][1] < positions[loner][1] < positions[orphan_loop[0]][1]
-    assert positions[orphan_loop[1]][0] == 220.0
+    assert positions[orphan_loop[1]][0] == 320.0
 
 
 def test_empty_graph():
