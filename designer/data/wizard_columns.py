@@ -35,6 +35,11 @@ def fill_names() -> dict[str, str]:
             "most_frequent": tr("Fill: most frequent"), "constant": tr("Fill: a value")}
 
 
+def _fills_for(kind: str) -> dict[str, str]:
+    """Missing-value choices for a column read as ``kind``: means and medians only for numbers."""
+    return {k: v for k, v in fill_names().items() if kind == "number" or k not in ("mean", "median")}
+
+
 def _combo(items: dict[str, str], current: str) -> QComboBox:
     combo = QComboBox()
     for key, text in items.items():
@@ -113,10 +118,9 @@ class ColumnsPage(QWizardPage):
             self.table.setCellWidget(j, ROLE, role)
             kind = _combo(kind_names(), choice.kind)
             kind.setEnabled(col.kind == "number")  # text can only be a category
-            kind.currentIndexChanged.connect(self._changed)
+            kind.currentIndexChanged.connect(lambda _=0, j=j: self._kind_changed(j))
             self.table.setCellWidget(j, KIND, kind)
-            fills = {k: v for k, v in fill_names().items() if col.kind == "number" or k not in ("mean", "median")}
-            fill = _combo(fills, choice.fill)
+            fill = _combo(_fills_for(choice.kind), choice.fill)
             fill.currentIndexChanged.connect(self._changed)
             self.table.setCellWidget(j, FILL, fill)
             value = QLineEdit(choice.constant)
@@ -128,6 +132,19 @@ class ColumnsPage(QWizardPage):
         self.count_label.setText(tr("Missing values counted in the whole file ({rows} rows).").format(
             rows=len(p.rows)) if p.exact else tr("Missing values counted in the first {rows} rows; the load "
                                                  "counts them all.").format(rows=len(p.rows)))
+        self._changed()
+
+    def _kind_changed(self, row: int) -> None:
+        """A number column turned into categories cannot be filled with a mean or median: offer what fits."""
+        kind = self.table.cellWidget(row, KIND).currentData()
+        fill = self.table.cellWidget(row, FILL)
+        current = fill.currentData()
+        choices = _fills_for(kind)
+        with QSignalBlocker(fill):
+            fill.clear()
+            for key, text in choices.items():
+                fill.addItem(text, key)
+            fill.setCurrentIndex(max(0, fill.findData(current if current in choices else "most_frequent")))
         self._changed()
 
     def _fill_all(self) -> None:

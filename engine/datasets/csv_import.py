@@ -23,6 +23,7 @@ import numpy as np
 
 from engine.datasets import csv_detect as det
 from engine.datasets.base import Cancelled, DataError, Dataset
+from engine.datasets.csv_columns import ColumnChoices
 from engine.datasets.csv_table import MISSING_POLICIES, ImportReport, build_dataset
 
 _CHECK_EVERY = 2048  # rows between progress reports / cancel checks
@@ -255,27 +256,39 @@ def _stream(open_raw, size: int, plan: _Plan, strict: bool, progress, cancelled)
         progress(1.0)
     return {"names": names, "columns": columns, "lines": lines, "ragged": ragged, "n_ragged": n_ragged,
             "short_rows": short_rows, "short_fields": short_fields, "blank": blank,
-            "row_names": plan.row_names_column}
+            "row_names": plan.row_names_column, "parse": parse}
 
 
 def load_csv(path, target=None, *, sep: str | None = None, decimal: str | None = None,
              encoding: str | None = None, header: bool | None = None, missing: str = "drop",
-             task: str | None = None, progress: Callable[[float], Any] | None = None, cancel=None) -> Dataset:
+             task: str | None = None, ignore: list[str | int] | None = None,
+             categorical: list[str | int] | None = None, fill: dict[str | int, Any] | None = None,
+             progress: Callable[[float], Any] | None = None, cancel=None) -> Dataset:
     """Load a CSV file (a path, or its bytes) as a data set; whatever is None is detected.
 
     Parameters
     ----------
     path : file path (``.csv``, ``.txt``, ``.tsv``, also gzip-compressed) or the file's bytes.
-    target : the target column's name or index (negative counts from the end); default the last column.
+    target : the target column's name or index (negative counts from the end); default the last column with
+        values that is not in ``ignore``.
     sep : ",", ";", "\\t" (or "tab") or " "; detected when None.
     decimal : "." or ","; detected when None (1,5 and 1.234,5 mean a decimal comma).
     encoding : detected when None: UTF-8, UTF-8 with BOM, UTF-16 with BOM, else cp1252 (Windows) / Latin-1.
     header : whether the first row names the columns; detected when None.
-    missing : what to do with missing cells (empty, NA, ?, -, nan, inf, 1e400...): "drop" the row, fill with
-        the column "mean" or "median" (text columns: the most frequent category), or raise ("error").
-        Rows with a missing target are always dropped (or raise with "error").
+    missing : what to do with missing cells (empty, NA, ?, -, nan, inf, 1e400...) of feature columns without
+        a ``fill`` entry: "drop" the row, fill with the column "mean", "median" (for text columns these two
+        mean the most frequent category) or "most_frequent" value, or raise ("error"). Rows with a missing
+        target are always dropped (or raise with "error"). Fill statistics come from the rows kept (the whole
+        file but dropped rows), before any train / validation / test split.
     task : "classification", "regression" (or "binary" / "multiclass"); None guesses: a text target, or
         whole numbers with few distinct values, make classes.
+    ignore : columns (names or indices, as ``target``) left out; they may hold anything.
+    categorical : numeric feature columns read as categories (one-hot ``name=value`` like text columns, which
+        always are categories).
+    fill : per feature column, its missing-value rule instead of ``missing``: "drop", "mean", "median",
+        "most_frequent" or ``{"constant": value}`` — a number for numeric columns (a string is read like a
+        cell of the file), a text (or a number) for text and ``categorical`` columns. "mean" / "median" of a
+        text column is an error.
     progress : called with the fraction of the file read, now and then.
     cancel : a ``threading.Event`` or a callable; when set / True, loading stops with :class:`Cancelled`.
 
@@ -284,7 +297,9 @@ def load_csv(path, target=None, *, sep: str | None = None, decimal: str | None =
     Dataset with x float32 (n, features) — text feature columns one-hot encoded as ``name=value`` —, y
     (int64 class indices, or float32 (n, 1) for regression), feature_names, class_names and report (an
     :class:`ImportReport`: encoding, separator, decimal mark, header, rows dropped and why, missing cells
-    per column).
+    per column and what was done with them, columns ignored / read as categories / left out and why).
+    ``spec["options"]`` records the options, per-column ones with column names, so
+    ``engine.datasets.from_spec(ds.spec)`` loads the same data set again.
 
     Raises
     ------
@@ -292,6 +307,7 @@ def load_csv(path, target=None, *, sep: str | None = None, decimal: str | None =
     """
     if missing not in MISSING_POLICIES:
         raise ValueError(f"unknown missing={missing!r}; choose one of: {', '.join(MISSING_POLICIES)}")
+    choices = ColumnChoices(ignore, categorical, fill)  # their form is checked before the file is read
     cancelled = _cancel_check(cancel)
     name, open_raw, size = _opener(path)
     head, truncated, _ = _read_head(open_raw)
@@ -314,7 +330,8 @@ def load_csv(path, target=None, *, sep: str | None = None, decimal: str | None =
                           thousands="".join(plan.thousands), header=plan.header, notes=notes)
     options = dict(target=target, sep=sep, decimal=decimal, encoding=encoding, header=header, missing=missing,
                    task=task)
-    ds = build_dataset(parsed, target, missing, task, report)
+    ds = build_dataset(parsed, target, missing, task, report, choices)
+    options.update(choices.spec_options())
     ds.name = Path(name.removesuffix(".gz")).stem
     if isinstance(path, (bytes, bytearray, memoryview)):
         ds.meta.update(title=ds.name, source="bytes")

@@ -1,5 +1,6 @@
 """From streamed CSV columns to a :class:`Dataset`: column types, the target, one-hot text features, the
-missing-value policy and the :class:`ImportReport` that says what was detected and dropped."""
+missing-value policy (per column with :mod:`csv_columns`' choices) and the :class:`ImportReport` that says what
+was detected, ignored, filled and dropped."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -7,8 +8,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from engine.datasets.base import DataError, Dataset
+from engine.datasets.csv_columns import ColumnChoices, column_index, fill_column, to_categories
 
-MISSING_POLICIES = ("drop", "mean", "median", "error")
+MISSING_POLICIES = ("drop", "mean", "median", "error", "most_frequent")
 TASK_CHOICES = ("classification", "regression", "binary", "multiclass")
 _MOSTLY_NUMERIC = 0.05     # a column with at most 5 % text cells is numeric; its text cells count as missing
 _MAX_CLASSES_GUESSED = 20  # whole-number targets with at most this many values are guessed to be classes
@@ -33,6 +35,9 @@ class ImportReport:
     missing: dict[str, int] = field(default_factory=dict)             # column -> missing cells
     filled: dict[str, object] = field(default_factory=dict)           # column -> value put in missing cells
     left_out: dict[str, str] = field(default_factory=dict)            # column -> why it is not a feature
+    ignored: list[str] = field(default_factory=list)                  # columns left out by ignore=
+    categorical: list[str] = field(default_factory=list)              # numeric columns read as categories
+    fill_rules: dict[str, str] = field(default_factory=dict)          # column with missing cells -> its rule
     categories: dict[str, list[str]] = field(default_factory=dict)    # text feature column -> its values
     target: str = ""
     task: str = ""
@@ -40,6 +45,11 @@ class ImportReport:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def _handled(self, column: str) -> str:
+        if column in self.filled:
+            return f", filled with {self.filled[column]} ({self.fill_rules.get(column, '')})"
+        return ", their rows dropped" if self.fill_rules.get(column) == "drop" else ""
 
     def summary(self) -> str:
         sep = _SEPARATOR_NAMES.get(self.separator, repr(self.separator))
@@ -49,8 +59,9 @@ class ImportReport:
         lines += [f"dropped {n} row(s): {why} (lines {', '.join(map(str, self.dropped_lines.get(why, [])))}"
                   f"{', ...' if n > len(self.dropped_lines.get(why, [])) else ''})"
                   for why, n in self.rows_dropped.items()]
-        lines += [f"column '{c}': {n} missing cell(s)" + (f", filled with {self.filled[c]}" if c in self.filled
-                                                          else "") for c, n in self.missing.items() if n]
+        lines += [f"column '{c}': {n} missing cell(s)" + self._handled(c) for c, n in self.missing.items() if n]
+        if self.categorical:
+            lines.append(f"numbers read as categories: {', '.join(self.categorical)}")
         lines += [f"column '{c}' left out: {why}" for c, why in self.left_out.items()]
         return "\n".join(lines + self.notes)
 
@@ -77,6 +88,7 @@ class _Typed:
         is_text = codes >= 0 if codes is not None else np.zeros(len(values), bool)
         n_text, n_num = int(is_text.sum()), int(np.isfinite(values).sum())
         self.name, self.categories = name, None
+        self.numeric_labels = False  # categories made from numbers (categorical=) sort as numbers
         if n_text + n_num == 0:
             self.kind = "empty"
         elif n_text == 0 or (n_num > 0 and n_text <= _MOSTLY_NUMERIC * (n_num + n_text)):
@@ -114,23 +126,6 @@ class _Typed:
         self.categories = [names[i] for i in order]
 
 
-def _target_index(target, names: list[str]) -> int:
-    listed = ", ".join(f"{j}: {n!r}" for j, n in enumerate(names))
-    if target is None:
-        return len(names) - 1
-    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
-        if -len(names) <= target < len(names):
-            return int(target) % len(names)
-        raise DataError(f"target column index {target} is out of range; the columns are {listed}")
-    if isinstance(target, str):
-        if target in names:
-            return names.index(target)
-        folded = [n.strip().lower() for n in names]
-        if target.strip().lower() in folded:
-            return folded.index(target.strip().lower())
-    raise DataError(f"no target column {target!r}; the columns are {listed}")
-
-
 def _drop(keep: np.ndarray, bad: np.ndarray, reason: str, lines: np.ndarray, report: ImportReport) -> None:
     """Mark rows ``bad`` (among those still kept) as dropped for ``reason``."""
     hit = keep & bad
@@ -143,27 +138,7 @@ def _drop(keep: np.ndarray, bad: np.ndarray, reason: str, lines: np.ndarray, rep
 def _raise_missing(cols: list[_Typed], rows: np.ndarray, lines: np.ndarray, names: list[str]) -> None:
     first = min(((int(lines[rows & c.missing][0]), c.name) for c in cols if (rows & c.missing).any()))
     raise DataError(f"line {first[0]}, column '{first[1]}' (column {names.index(first[1]) + 1}): missing value; "
-                    "use missing='drop', 'mean' or 'median' to go on")
-
-
-def _fill(col: _Typed, keep: np.ndarray, policy: str, report: ImportReport) -> bool:
-    """Put the column mean / median (text: most frequent category) into the missing cells of kept rows.
-    False when the kept rows have no value to take it from."""
-    present = keep & ~col.missing
-    if not present.any():
-        report.left_out[col.name] = "no values in the rows kept"
-        return False
-    if col.kind == "numeric":
-        data = col.values[present]
-        value = float(np.mean(data) if policy == "mean" else np.median(data))
-        col.values = np.where(col.missing, value, col.values)
-        report.filled[col.name] = round(value, 6)
-    else:
-        mode = int(np.bincount(col.codes[present]).argmax())
-        col.codes = np.where(col.missing, mode, col.codes)
-        report.filled[col.name] = col.categories[mode]
-    col.missing = np.zeros_like(col.missing)
-    return True
+                    "use missing='drop', 'mean', 'median' or 'most_frequent' (or fill= for this column) to go on")
 
 
 def _target(col: _Typed, keep: np.ndarray, task: str | None, report: ImportReport):
@@ -242,8 +217,65 @@ def _well_formed(parsed: dict, cols: list[_Typed], lines: np.ndarray, strict: bo
     return keep
 
 
-def build_dataset(parsed: dict, target, missing: str, task: str | None, report: ImportReport) -> Dataset:
-    """The data set from ``csv_import._stream``'s columns; fills ``report``."""
+def _feature_columns(cols: list[_Typed], t: int, choices: ColumnChoices, row_names: bool, n_rows: int,
+                     report: ImportReport) -> list[_Typed]:
+    """The columns besides the target that become features; the others go to ``report.left_out``.
+    Numeric columns in ``categorical=`` become category columns here."""
+    features = []
+    for j, col in enumerate(cols):
+        if j == t:
+            continue
+        if j in choices.ignored:
+            report.left_out[col.name] = "ignored (ignore=)"
+            report.ignored.append(col.name)
+            continue
+        if col.kind == "empty":
+            report.left_out[col.name] = "no values"
+            continue
+        if j == 0 and row_names:
+            report.left_out[col.name] = "row names (the header row has no name for this column)"
+            continue
+        if j in choices.categories and col.kind == "numeric":
+            to_categories(col)
+            report.categorical.append(col.name)
+        if col.kind == "text" and len(col.categories) > 50 and len(col.categories) > 0.5 * n_rows:
+            # also for numbers asked to be categories: one-hot columns for every row would not fit in memory
+            what = "numbers read as categories" if col.numeric_labels else "text"
+            report.left_out[col.name] = (f"{what} with {len(col.categories)} different values (an identifier or "
+                                         "free text, not categories)")
+        else:
+            features.append(col)
+    return features
+
+
+def _handle_missing(features: list[_Typed], index: dict[int, int], keep: np.ndarray, lines: np.ndarray,
+                    names: list[str], missing: str, choices: ColumnChoices, parse,
+                    report: ImportReport) -> list[_Typed]:
+    """Apply each feature column's missing-value rule — its ``fill=`` entry, else ``missing`` — to the rows
+    ``keep`` (updated in place); returns the features left (a column to fill with no values is left out)."""
+    choices.check_kinds(features, index, parse)
+    rules = {id(c): choices.rules.get(index[id(c)], missing) for c in features}
+    with_missing = [c for c in features if (keep & c.missing).any()]
+    for c in with_missing:
+        if rules[id(c)] in ("drop", "error"):
+            report.fill_rules[c.name] = rules[id(c)]
+    errors = [c for c in with_missing if rules[id(c)] == "error"]
+    if errors:
+        _raise_missing(errors, keep, lines, names)
+    drops = [c.missing for c in with_missing if rules[id(c)] == "drop"]
+    if drops:
+        _drop(keep, np.logical_or.reduce(drops), "missing values", lines, report)
+    # Fill statistics (mean, median, most frequent) come from the rows kept — the whole file but the rows
+    # dropped above —, as with one rule for every column. The designer splits train / validation / test
+    # AFTER import, so the validation and test rows count in them too (a small, accepted leak).
+    return [c for c in features if rules[id(c)] in ("drop", "error") or not (keep & c.missing).any()
+            or fill_column(c, keep, rules[id(c)], report)]
+
+
+def build_dataset(parsed: dict, target, missing: str, task: str | None, report: ImportReport,
+                  choices: ColumnChoices | None = None) -> Dataset:
+    """The data set from ``csv_import._stream``'s columns and the per-column ``choices``; fills ``report``."""
+    choices = ColumnChoices() if choices is None else choices
     columns, lines = parsed["columns"], np.frombuffer(parsed["lines"], dtype=np.int64)
     n_rows = len(lines)
     names = _unique_names(parsed["names"], len(columns))
@@ -259,40 +291,30 @@ def build_dataset(parsed: dict, target, missing: str, task: str | None, report: 
         only = names[filled[0]] if filled else names[0]
         raise DataError(f"the file has a single column ('{only}'); a data set needs at least one feature "
                         "column besides the target — check the separator (sep=)")
-    # by default the last column with values (a trailing separator on every line makes an empty last one)
-    t = _target_index(target, names) if target is not None else filled[-1]
+    choices.resolve(names)
+    # by default the last column with values that is not ignored (a trailing separator on every line makes
+    # an empty last one)
+    candidates = [j for j in filled if j not in choices.ignored]
+    if target is None and not candidates:
+        raise DataError("every column with values is in ignore=; keep at least a target and a feature")
+    t = column_index(target, names) if target is not None else candidates[-1]
+    choices.check_target(t)
     report.target = names[t]
     if cols[t].kind == "empty":
         raise DataError(f"the target column '{names[t]}' is empty")
-    features = []
-    for j, col in enumerate(cols):
-        if j == t:
-            continue
-        if col.kind == "empty":
-            report.left_out[col.name] = "no values"
-        elif j == 0 and parsed.get("row_names"):
-            report.left_out[col.name] = "row names (the header row has no name for this column)"
-        elif col.kind == "text" and len(col.categories) > 50 and len(col.categories) > 0.5 * n_rows:
-            report.left_out[col.name] = (f"text with {len(col.categories)} different values (an identifier or "
-                                         "free text, not categories)")
-        else:
-            features.append(col)
+    features = _feature_columns(cols, t, choices, bool(parsed.get("row_names")), n_rows, report)
     if not features:
         raise DataError(f"no usable feature columns besides the target '{names[t]}' "
                         f"({'; '.join(f'{k}: {v}' for k, v in report.left_out.items())})")
     if missing == "error" and (keep & cols[t].missing).any():
         _raise_missing([cols[t]], keep, lines, names)
     _drop(keep, cols[t].missing, "missing target", lines, report)
-    if missing == "error" and any((keep & c.missing).any() for c in features):
-        _raise_missing(features, keep, lines, names)
-    if missing == "drop":
-        _drop(keep, np.logical_or.reduce([c.missing for c in features]), "missing values", lines, report)
-    elif missing in ("mean", "median"):
-        features = [c for c in features if not (keep & c.missing).any() or _fill(c, keep, missing, report)]
-        if not features:
-            raise DataError("no usable feature columns: the rows kept have no values in them")
+    index = {id(c): j for j, c in enumerate(cols)}
+    features = _handle_missing(features, index, keep, lines, names, missing, choices, parsed["parse"], report)
+    if not features:
+        raise DataError("no usable feature columns: the rows kept have no values in them")
     if not keep.any():
-        hint = "; try missing='mean' or 'median'" if missing == "drop" else ""
+        hint = "; try missing='mean', 'median' or 'most_frequent'" if missing == "drop" else ""
         raise DataError(f"no rows left: every row has a missing value{hint}")
     y, kind, class_names = _target(cols[t], keep, task, report)
     if kind == "regression" and not np.isfinite(y).all():

@@ -1,5 +1,4 @@
 """Shared helpers for the canvas tests: a shown canvas, real mouse drags and palette drops on its viewport."""
-import sys
 
 import pytest
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt
@@ -12,18 +11,6 @@ from designer.mime import LAYER_MIME
 from designer.selection import Selection
 
 LEFT = Qt.MouseButton.LeftButton
-
-if sys.version_info < (3, 12):  # pragma: no cover - depends on the interpreter
-    # PySide6 6.12.0 drops one reference to None on calls of void Qt methods and to True on signal emits
-    # (checked: 6.11.3 does not). On Python 3.12+ these objects are immortal and nothing happens; on 3.10/3.11
-    # a few tens of thousands of calls free them and the interpreter aborts ("none_dealloc", "bool_dealloc").
-    # Until the lead moves this into tests/conftest.py and designer/app.py (or pins PySide6 != 6.12.0), give
-    # them counts no run can exhaust, as Python 3.12 does.
-    import ctypes
-
-    for _constant in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(_constant)).value += 1 << 40
-
 
 @pytest.fixture(name="canvas")
 def canvas_fixture(qtbot, document):
@@ -64,11 +51,12 @@ def drop_layer(view, layer_type: str, scene_point) -> None:
     viewport = view.viewport()
     mime = QMimeData()
     mime.setData(LAYER_MIME, layer_type.encode("utf-8"))
-    point = QPointF(to_view(view, scene_point))
+    point = to_view(view, scene_point)
     action, buttons, modifiers = Qt.DropAction.CopyAction, LEFT, Qt.KeyboardModifier.NoModifier
-    for event in (QDragEnterEvent(point, action, mime, buttons, modifiers),
-                  QDragMoveEvent(point, action, mime, buttons, modifiers),
-                  QDropEvent(point, action, mime, buttons, modifiers)):
+    # Enter/move take a QPoint and the drop a QPointF (PySide6 6.11's signatures).
+    for event in (QDragEnterEvent(QPoint(point), action, mime, buttons, modifiers),
+                  QDragMoveEvent(QPoint(point), action, mime, buttons, modifiers),
+                  QDropEvent(QPointF(point), action, mime, buttons, modifiers)):
         QApplication.sendEvent(viewport, event)
         assert event.isAccepted()
 

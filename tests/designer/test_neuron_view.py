@@ -1,7 +1,5 @@
 """The neuron view on a real document: what it draws, clicks that edit (undoable), +/- neurons and layers,
 two-way updates with edits made elsewhere, selection, and the training view's hooks."""
-import ctypes
-import sys
 
 import numpy as np
 import pytest
@@ -13,13 +11,6 @@ from designer.neuron_view import NeuronView, style
 from designer.neuron_view.chain import find_dense_chain
 from designer.selection import Selection
 from tests.designer.conftest import build_chain
-
-if sys.version_info < (3, 12):
-    # PySide6 6.12.0 on Python 3.11 drops a reference to None on EVERY call of a method returning void
-    # (6.11.3 does not; on 3.12+ None is immortal). A few thousand calls - one repaint of 4096 weight lines -
-    # then abort the interpreter with "none_dealloc". Make None practically immortal, as 3.12 does, so these
-    # tests exercise the view rather than that bug. The app needs the same guard (see the lead's report).
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
 
 PLAYGROUND = [("Input", {"shape": [2]}), ("Dense", {"units": 4, "activation": "tanh"}),
               ("Dense", {"units": 2}), ("Dense", {"units": 1})]
