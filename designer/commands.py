@@ -90,7 +90,11 @@ class AddNode(QUndoCommand):
         self.document = document
         graph = document.graph
         layer_class(layer_type)  # an unknown type fails here, before anything changes
-        self.node = Node(graph._new_id(), layer_type, dict(params or {}),
+        if params is None:  # a dropped Dense needs its units, a Conv2D its filters and kernel size
+            from designer.editors.values import default_params
+
+            params = default_params(layer_type)
+        self.node = Node(graph._new_id(), layer_type, dict(params),
                          name or graph.unique_name(_snake(layer_type)), (float(position[0]), float(position[1])))
         self.node_id = self.node.id
         self.edges = []
@@ -156,9 +160,10 @@ class MoveNodes(QUndoCommand):
 
 
 class SetParam(QUndoCommand):
-    """Change one layer parameter; ``value`` None restores the layer's default."""
+    """Change one layer parameter; ``value`` None restores the layer's default. Consecutive edits of the same
+    parameter merge into one undo step unless the newer one says ``merge=False``."""
 
-    def __init__(self, document, node_id: str, name: str, value):
+    def __init__(self, document, node_id: str, name: str, value, merge: bool = True):
         node = document.graph.node(node_id)
         super().__init__(tr("Change {param} of {layer}").format(param=name, layer=node.name))
         self.document = document
@@ -166,12 +171,13 @@ class SetParam(QUndoCommand):
         self.name = name
         self.old = copy.deepcopy(node.params.get(name))
         self.new = copy.deepcopy(value)
+        self.merge = merge  # False: a separate step (a combo pick, the first keystroke after focusing a field)
 
     def id(self):
         return _PARAM_ID
 
     def mergeWith(self, other) -> bool:  # noqa: N802
-        if (other.node_id, other.name) != (self.node_id, self.name):
+        if not other.merge or (other.node_id, other.name) != (self.node_id, self.name):
             return False
         self.new = other.new
         return True

@@ -74,7 +74,7 @@ def _make_layers(graph: Graph, given: dict[str, Layer], result: Analysis) -> Non
             result.layers[node.id] = create_layer(node.layer_type, {**node.params, "name": node.name})
         except UnknownLayerError as error:
             result.problems.append(Problem("unknown_layer", f"{node.name}: {error}", node.id))
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, NotImplementedError) as error:
             result.problems.append(Problem("bad_parameter", f"{node.name}: {error}", node.id))
     names: dict[str, str] = {}
     for node in graph:
