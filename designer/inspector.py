@@ -11,7 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QStackedWidget,
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QFormLayout,
+                               QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from designer import commands

@@ -59,10 +59,10 @@ class MainWindow(QMainWindow):
         self.palette.layer_activated.connect(self.canvas.add_after_selected)
         self.inspector = Inspector(self.document, self.selection)
         self.minimap = Minimap(self.canvas)
-        self.palette_dock = self._dock("palette", tr("Layers palette"), self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.minimap_dock = self._dock("minimap", tr("Overview"), self.minimap, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.inspector_dock = self._dock("inspector", tr("Inspector"), self.inspector,
-                                         Qt.DockWidgetArea.RightDockWidgetArea)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.palette_dock = self._dock("palette", tr("Layers palette"), self.palette, left)
+        self.minimap_dock = self._dock("minimap", tr("Overview"), self.minimap, left)
+        self.inspector_dock = self._dock("inspector", tr("Inspector"), self.inspector, right)
         from designer.training.live import build_training_docks
 
         self.training_panel, self.plot_docks = build_training_docks(self)
@@ -82,9 +82,11 @@ class MainWindow(QMainWindow):
         self.document.analysis_changed.connect(self._show_analysis)
 
     def _show_analysis(self, analysis) -> None:
-        self.params_label.setText(tr("Parameters: {count}").format(count=f"{analysis.total_params:,}".replace(",", " ")))
+        total = f"{analysis.total_params:,}".replace(",", " ")  # 693 962: the thin space of both languages
+        self.params_label.setText(tr("Parameters: {count}").format(count=total))
         count = len(analysis.problems)
-        self.problems_label.setText(tr("{count} problem(s) to fix").format(count=count) if count else tr("Ready to train"))
+        ready = tr("Ready to train")
+        self.problems_label.setText(tr("{count} problem(s) to fix").format(count=count) if count else ready)
         self.problems_label.setStyleSheet("color: #b3261e;" if count else "color: #1b6e3a;")
 
     def show_message(self, text: str) -> None:
@@ -92,6 +94,15 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.title}[*] — Neurotaller")
+
+    def show_view(self, name: str) -> None:
+        """'layers' (the canvas), 'neurons' (the neuron view) or 'plots' (raise the plot docks)."""
+        if name == "plots":
+            for dock in self.plot_docks.values():
+                dock.show()
+                dock.raise_()
+            return
+        self.views.setCurrentWidget(self.neuron_view if name == "neurons" else self.canvas)
 
     def _show_neurons_of(self, node_id: str) -> None:
         self.selection.set([node_id])
