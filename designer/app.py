@@ -19,6 +19,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--template", help="start from a template (see engine.templates.template_names())")
     parser.add_argument("--screenshot", help="save a PNG of the window after it is shown, then quit")
     parser.add_argument("--screenshot-delay", type=int, default=1500, help="milliseconds before the screenshot")
+    parser.add_argument("--view", choices=("layers", "neurons", "plots"), default="layers",
+                        help="what the middle of the window shows first")
+    parser.add_argument("--plots", default="", help="plot docks to bring forward, e.g. confusion,filters")
     parser.add_argument("--size", default="1400x860", help="window size WIDTHxHEIGHT")
     parser.add_argument("--train-seconds", type=float, default=0.0,
                         help="with --screenshot: press Play and train this long before the picture")
@@ -51,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         window.new_from_template(args.template)
     else:
         window.start()
+    window.show_view(args.view)
+    window.raise_plots([key for key in args.plots.split(",") if key])
     window.show()
     if args.screenshot:
         from designer.screenshot import schedule_screenshot

@@ -4,7 +4,7 @@ else: the document is changed only through undo commands pushed by the parts.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget
 
 from designer.document import Document
@@ -21,8 +21,12 @@ class MainWindow(QMainWindow):
         self.selection = Selection(self)
         self.files = FileController(self.document, self, settings=settings, recovery_dir=recovery_dir)
         self._closing_confirmed = False
+        # Side columns run the full height; the plots sit under the canvas only.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._build_views()
         self._build_docks()
+        self._arranged = False
         from designer.menus import build_menus
 
         self.actions_by_name = build_menus(self)
@@ -32,6 +36,7 @@ class MainWindow(QMainWindow):
         self.document.graph_replaced.connect(self._update_title)
         self.document.node_removed.connect(self.selection.discard)
         self.document.graph_replaced.connect(lambda: self.selection.set([]))
+        self.document.graph_replaced.connect(self._raise_fitting_plot)
         self.files.message.connect(self.show_message)
         self._update_title()
 
@@ -66,6 +71,27 @@ class MainWindow(QMainWindow):
         from designer.training.live import build_training_docks
 
         self.training_panel, self.plot_docks = build_training_docks(self)
+        self.training_dock = self.training_panel.dock
+        self.splitDockWidget(self.training_dock, self.inspector_dock, Qt.Orientation.Vertical)
+
+    def _arrange_docks(self) -> None:
+        """First sizes of the docks, in proportion to the window (Qt would give the side columns half of it)."""
+        width, height = self.width(), self.height()
+        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+        self.resizeDocks([self.palette_dock, self.training_dock], [int(width * 0.14), int(width * 0.30)], horizontal)
+        self.resizeDocks([self.palette_dock, self.minimap_dock], [int(height * 0.68), int(height * 0.25)], vertical)
+        self.resizeDocks([self.training_dock, self.inspector_dock], [int(height * 0.58), int(height * 0.36)],
+                         vertical)
+        loss, boundary = self.plot_docks["loss"], self.plot_docks["boundary"]
+        self.resizeDocks([loss], [int(height * 0.40)], vertical)
+        self.resizeDocks([loss, boundary], [int(width * 0.28), int(width * 0.28)], horizontal)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._arranged:
+            self._arranged = True
+            self._arrange_docks()
+            QTimer.singleShot(0, self.canvas.fit_to_view)
 
     def _dock(self, name: str, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -103,6 +129,26 @@ class MainWindow(QMainWindow):
                 dock.raise_()
             return
         self.views.setCurrentWidget(self.neuron_view if name == "neurons" else self.canvas)
+
+    def raise_plots(self, keys) -> None:
+        for key in keys:
+            self.plot_docks[key].show()
+            self.plot_docks[key].raise_()
+
+    def _raise_fitting_plot(self) -> None:
+        """Bring forward the view that fits the network just opened: filters for a CNN, hidden states for an
+        RNN, the decision boundary for two inputs, the weights otherwise."""
+        types = {node.layer_type for node in self.document.graph}
+        shapes = [node.params.get("shape") for node in self.document.graph if node.layer_type == "Input"]
+        if types & {"Conv1D", "Conv2D", "Conv2DTranspose"}:
+            key = "filters"
+        elif types & {"SimpleRNN", "LSTM", "GRU"}:
+            key = "hidden_states"
+        elif shapes and all(list(shape or []) == [2] for shape in shapes):
+            key = "boundary"
+        else:
+            key = "weights"
+        self.raise_plots([key])
 
     def _show_neurons_of(self, node_id: str) -> None:
         self.selection.set([node_id])

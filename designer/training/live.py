@@ -269,18 +269,21 @@ def build_training_docks(window) -> tuple[TrainingPanel, dict[str, QDockWidget]]
     panel.live = LivePlots(panel, window.document, window.selection, panel)
     docks: dict[str, QDockWidget] = {}
     for key, title, module, class_name in plot_specs():
-        try:
-            plot = getattr(importlib.import_module(module), class_name)()
-        except (ImportError, AttributeError):  # a plot not in this version: the others still work
-            continue
+        plot = getattr(importlib.import_module(module), class_name)()
         dock = QDockWidget(title, window)
         dock.setObjectName(f"{key}_dock")
         dock.setWidget(plot)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        if docks:
-            window.tabifyDockWidget(next(iter(docks.values())), dock)
         docks[key] = dock
         panel.live.add(key, plot, dock)
-    if docks:
-        next(iter(docks.values())).raise_()
+    # Two tab groups side by side, so two views are in sight at once: how training goes (loss, confusion
+    # matrix, predicted vs true) and what the network does (boundary, filters, states, weights...).
+    left = [docks[key] for key in ("loss", "confusion", "regression")]
+    right = [dock for key, dock in docks.items() if dock not in left]
+    window.splitDockWidget(left[0], right[0], Qt.Orientation.Horizontal)
+    for group in (left, right):
+        for dock in group[1:]:
+            window.tabifyDockWidget(group[0], dock)
+        group[0].raise_()
+    panel.dock = panel_dock
     return panel, docks
