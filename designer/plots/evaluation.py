@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QHeaderView, QSplitter, QTableWidget, QTableWidgetItem, QWidget
 
 from designer.plots.base import POSITIVE, PlotPanel, font, set_picture, style_plot, subsample, to_rgba, tr
 from engine import metrics
@@ -73,16 +73,19 @@ class ConfusionPlot(PlotPanel):
         self.table.setHorizontalHeaderLabels([tr("precision"), tr("recall"), tr("F1"), tr("samples")])
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setFont(font())
-        self.table.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)  # no empty grey area
-        self.content = QWidget()
-        row = QHBoxLayout(self.content)
-        row.setContentsMargins(0, 0, 0, 0)
+        # A splitter, not a row: in a narrow dock the table must not squeeze the matrix to nothing; the
+        # person decides how to share the width (the matrix gets the larger part first).
+        self.content = QSplitter(Qt.Orientation.Horizontal)
+        self.content.setChildrenCollapsible(False)
         self.body.removeWidget(self.graphics)
-        row.addWidget(self.graphics, 1)
-        row.addWidget(self.table, 0, Qt.AlignmentFlag.AlignTop)
+        self.content.addWidget(self.graphics)
+        self.content.addWidget(self.table)
+        self.content.setStretchFactor(0, 3)
+        self.content.setStretchFactor(1, 2)
+        self.graphics.setMinimumWidth(160)
+        self.table.setMinimumWidth(120)
         self.body.insertWidget(0, self.content, 1)
 
     def export_widget(self) -> QWidget:
