@@ -7,7 +7,7 @@ A data set is plain arrays plus metadata, so the designer can show it, split it 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -17,6 +17,17 @@ CLASS_TASKS = ("binary", "multiclass", "image", "sequence")
 
 class DataError(ValueError):
     """A data file or data set that cannot be used; the message says what is wrong and where."""
+
+
+def cancel_check(cancel) -> Callable[[], bool]:
+    """A ``cancel`` argument (None, a threading.Event, or a callable returning True to stop) as a callable."""
+    if cancel is None:
+        return lambda: False
+    if hasattr(cancel, "is_set"):
+        return cancel.is_set
+    if callable(cancel):
+        return lambda: bool(cancel())
+    raise ValueError("cancel must be a threading.Event, a callable returning True to stop, or None")
 
 
 class Cancelled(RuntimeError):

@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from engine.datasets import csv_detect as det
-from engine.datasets.base import Cancelled, DataError, Dataset
+from engine.datasets.base import Cancelled, DataError, Dataset, cancel_check
 from engine.datasets.csv_columns import ColumnChoices
 from engine.datasets.csv_table import MISSING_POLICIES, ImportReport, build_dataset
 
@@ -161,16 +161,6 @@ def _plan(head: bytes, truncated: bool, sep, decimal, encoding, header) -> _Plan
 # ---------------------------------------------------------------------------------------------------------
 # Streaming
 
-def _cancel_check(cancel) -> Callable[[], bool]:
-    if cancel is None:
-        return lambda: False
-    if hasattr(cancel, "is_set"):
-        return cancel.is_set
-    if callable(cancel):
-        return lambda: bool(cancel())
-    raise ValueError("cancel must be a threading.Event, a callable returning True to stop, or None")
-
-
 def _check_quotes_closed(open_raw, encoding: str, row_start: int) -> None:
     """The last row holds a line break: raise if that is because a quote is never closed (an odd number of
     quote characters in the file), which makes the csv module read the rest of the file as one cell."""
@@ -308,7 +298,7 @@ def load_csv(path, target=None, *, sep: str | None = None, decimal: str | None =
     if missing not in MISSING_POLICIES:
         raise ValueError(f"unknown missing={missing!r}; choose one of: {', '.join(MISSING_POLICIES)}")
     choices = ColumnChoices(ignore, categorical, fill)  # their form is checked before the file is read
-    cancelled = _cancel_check(cancel)
+    cancelled = cancel_check(cancel)
     name, open_raw, size = _opener(path)
     head, truncated, _ = _read_head(open_raw)
     plan = _plan(head, truncated, sep, decimal, encoding, header)

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from engine.datasets.base import Cancelled, DataError, Dataset
+from engine.datasets.base import Cancelled, DataError, Dataset, cancel_check
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".pgm", ".ppm", ".pbm", ".tif", ".tiff", ".webp")
 COLORS = {"grey": 1, "rgb": 3}
@@ -104,16 +104,6 @@ def scan_image_folder(folder: str | os.PathLike) -> tuple[list[str], list[tuple[
     return class_names, files, notes
 
 
-def _cancel_check(cancel) -> Callable[[], bool]:
-    if cancel is None:
-        return lambda: False
-    if hasattr(cancel, "is_set"):
-        return cancel.is_set
-    if callable(cancel):
-        return lambda: bool(cancel())
-    raise ValueError("cancel must be a threading.Event, a callable returning True to stop, or None")
-
-
 def _as_unit_float(image: Any, shape: tuple[int, int, int]) -> np.ndarray:
     """A decoded image as float32 in [0, 1] with the expected shape; raises ValueError otherwise."""
     if image is None:
@@ -181,7 +171,7 @@ def load_image_folder(folder: str | os.PathLike, size=28, color: str = "grey", *
     if decode is None:
         raise DataError("reading image files needs an image decoder; the designer registers one (scripts: "
                         "engine.datasets.images.set_decoder(...) or pass decode=)")
-    stopped = _cancel_check(cancel)
+    stopped = cancel_check(cancel)
     class_names, files, notes = scan_image_folder(folder)
     images, labels, skipped = [], [], []
     for i, (path, label) in enumerate(files):
