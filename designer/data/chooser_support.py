@@ -1,13 +1,56 @@
-"""Helpers of the data set chooser that need no widget: the summary it shows, the default scaling, and
-loading a spec in the worker thread."""
+"""Helpers of the data set chooser that need no widget: the summary it shows, the default scaling, loading a
+spec in the worker thread, comparing specs, and starting a drawn data set."""
 from __future__ import annotations
+
+import copy
+import json
 
 from engine import datasets
 from engine.datasets import Dataset
 from engine.datasets.images import load_image_folder
+from engine.datasets.points import MIN_POINTS, can_draw_over, points_from_dataset
 
 from designer.i18n import tr
 from designer.data.builtin_texts import task_names
+
+
+def spec_label(spec: dict) -> str:
+    """What a spec is called where it has no title: the built-in's name, the file or folder, or "points"."""
+    return str(spec.get("name") or spec.get("csv") or spec.get("images") or ("points" if "points" in spec else ""))
+
+
+def _normalised(spec: dict) -> str:
+    """The spec as the data set it loads: built-ins with every default option filled in, without the split
+    and scaling, as sorted JSON (tuples and lists alike)."""
+    spec = {key: value for key, value in spec.items() if key not in ("split", "scaling")}
+    if "name" in spec:
+        try:
+            defaults = datasets.describe(spec["name"])["options"]
+        except ValueError:
+            defaults = {}
+        spec["options"] = dict(defaults, **(spec.get("options") or {}))
+    spec.setdefault("options", {})
+    return json.dumps(spec, sort_keys=True, default=str)
+
+
+def same_choice(a: dict, b: dict) -> bool:
+    """True when two specs load the same data set (e.g. a project's short spec and the chooser's full one)."""
+    return _normalised(a) == _normalised(b)
+
+
+def start_points(shown: Dataset | None, spec: dict) -> dict:
+    """The drawn data set to start: the points of the 2-D data set ``shown`` when there is one, else ``spec``."""
+    if shown is not None and can_draw_over(shown):
+        return points_from_dataset(shown)
+    return copy.deepcopy(spec)
+
+
+def points_hint(spec: dict, message: str) -> str:
+    """What to do when a drawn data set cannot be used yet (too few points, one class)."""
+    count = len(spec.get("points") or [])
+    hint = tr("{n} points drawn. Add at least {min} points of two classes or more: tick 'Add points' on the "
+              "decision boundary plot and click on it.").format(n=count, min=MIN_POINTS)
+    return f"{hint}\n{message}" if message and count >= MIN_POINTS else hint
 
 
 def default_scaling(spec: dict, task: str) -> str:

@@ -6,41 +6,53 @@ It emits ``dataset_chosen(spec)`` with plain data once the data set has loaded (
     {"name": "spiral", "options": {"n_samples": 500, "noise": 0.1, "seed": 0, "extra_features": []},
      "split": {"train": 0.5, "validation": 0.0, "test": 0.5, "seed": 0}, "scaling": "none"}
 
-(or ``"csv": path`` / ``"images": folder`` instead of ``"name"``). ``engine.datasets.from_spec(spec)`` loads
-the same data set again (it reads "name"/"csv"/"images" and "options"); "split" gives the ratios and seed for
-``Dataset.split`` and "scaling" the argument of ``Split.scaled``.
+(or ``"csv": path`` / ``"images": folder`` / ``"points": rows`` instead of ``"name"``).
+``engine.datasets.from_spec(spec)`` loads the same data set again (it reads "name"/"csv"/"images"/"points" and
+"options"); "split" gives the ratios and seed for ``Dataset.split`` and "scaling" the argument of
+``Split.scaled``. ``with_split=False`` leaves both out (the training settings own them); ``compact=True``
+stacks the parts for a narrow dock.
+
+The "Draw my own points" entry holds a data set of points clicked on the decision boundary plot
+(:mod:`engine.datasets.points`); chosen while a 2-D data set is shown, it starts from that data set's points,
+and "Clear points" empties it.
 """
 from __future__ import annotations
 
 import copy
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from engine import datasets
 from engine.datasets import Dataset
 
 from designer.i18n import tr
 from designer.data.background import BackgroundTask
-from designer.data.builtin_texts import dataset_texts, group_titles, scaling_names
-from designer.data.chooser_support import Blocked, default_scaling, describe_dataset, load_spec
+from designer.data.builtin_texts import dataset_texts, group_titles
+from designer.data.chooser_importers import ChooserImporters
+from designer.data.chooser_support import (Blocked, default_scaling, describe_dataset, load_spec, points_hint,
+                                           same_choice, spec_label, start_points)
 from designer.data.option_editors import OptionEditors
+from designer.data.split_box import SplitBox
 
 ERROR_STYLE = "color: #b00020;"
 KEY_ROLE = Qt.UserRole  # list entries hold a key into DatasetChooser._specs (a QVariant would sort dicts)
 DEBOUNCE_MS = 300  # option edits (spin box steps) load once the user pauses
+COMPACT_TREE_HEIGHT = 210  # in a narrow dock the list scrolls instead of pushing everything down
+HINT_STYLE = "color: #555555; font-style: italic;"
 
 
-class DatasetChooser(QWidget):
+class DatasetChooser(ChooserImporters, QWidget):
     """Choose, set up and load a data set; see the module docstring for the spec it emits."""
 
     dataset_chosen = Signal(object)  # a plain dict; "object" keeps it as it is (a QVariantMap would sort it)
+    loaded = Signal(object)  # every data set that finished loading (chosen or restored), for views of it
 
-    def __init__(self, parent: QWidget | None = None, with_split: bool = True):
+    def __init__(self, parent: QWidget | None = None, with_split: bool = True, compact: bool = False):
         super().__init__(parent)
         self.with_split = with_split  # False when the training settings own the split and scaling
+        self.compact = compact
         self._dataset: Dataset | None = None
         self._spec: dict | None = None       # the spec of the loaded (or loading) data set, without split/scaling
         self._emit_when_loaded = True
@@ -56,7 +68,11 @@ class DatasetChooser(QWidget):
 
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
-        self.tree.setMinimumWidth(230)
+        if compact:
+            self.tree.setMinimumHeight(120)
+            self.tree.setMaximumHeight(COMPACT_TREE_HEIGHT)
+        else:
+            self.tree.setMinimumWidth(230)
         self._group_items: dict[str, QTreeWidgetItem] = {}
         self._specs: dict[int, dict] = {}
         self._fill_tree()
@@ -66,11 +82,7 @@ class DatasetChooser(QWidget):
         self.mnist_button = QPushButton(tr("MNIST folder…"))
         self.import_csv_button.clicked.connect(self.import_csv)
         self.image_folder_button.clicked.connect(self.import_image_folder)
-        self.mnist_button.clicked.connect(self.choose_mnist_folder)
-        left = QVBoxLayout()
-        left.addWidget(self.tree, 1)
-        for button in (self.import_csv_button, self.image_folder_button, self.mnist_button):
-            left.addWidget(button)
+        self.mnist_button.clicked.connect(lambda: self.choose_mnist_folder())
 
         self.title_label = QLabel()
         self.title_label.setStyleSheet("font-weight: bold; font-size: 14px;")
@@ -81,37 +93,24 @@ class DatasetChooser(QWidget):
         self.regenerate_button = QPushButton(tr("Regenerate"))
         self.regenerate_button.setToolTip(tr("New random points: the seed goes up by one."))
         self.regenerate_button.clicked.connect(self.regenerate)
-        options_box = QGroupBox(tr("Options"))
-        options_layout = QVBoxLayout(options_box)
+        self.clear_points_button = QPushButton(tr("Clear points"))
+        self.clear_points_button.setToolTip(tr("Remove every drawn point and start on an empty plane."))
+        self.clear_points_button.clicked.connect(self.clear_points)
+        self.clear_points_button.hide()
+        self.options_box = QGroupBox(tr("Options"))
+        options_layout = QVBoxLayout(self.options_box)
         options_layout.addWidget(self.options)
-        options_layout.addWidget(self.regenerate_button, 0, Qt.AlignLeft)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.regenerate_button)
+        buttons.addWidget(self.clear_points_button)
+        buttons.addStretch(1)
+        options_layout.addLayout(buttons)
 
-        self.split_spins = {}
-        self.split_box = QGroupBox(tr("Split and scaling"))
+        self.split_box = SplitBox()
         self.split_box.setVisible(with_split)
-        split_form = QFormLayout(self.split_box)
-        split_form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)
-        for key, label in (("train", tr("Training:")), ("validation", tr("Validation:")), ("test", tr("Test:"))):
-            spin = QDoubleSpinBox()
-            spin.setRange(0, 100)
-            spin.setDecimals(1)
-            spin.setSingleStep(5)
-            spin.setSuffix(" %")
-            spin.valueChanged.connect(self._split_changed)
-            self.split_spins[key] = spin
-            split_form.addRow(label, spin)
-        self.split_seed = QSpinBox()
-        self.split_seed.setRange(0, 2**31 - 1)
-        self.split_seed.valueChanged.connect(self._split_changed)
-        split_form.addRow(tr("Shuffle seed:"), self.split_seed)
-        self.scaling_combo = QComboBox()
-        for key, text in scaling_names().items():
-            self.scaling_combo.addItem(text, key)
-        self.scaling_combo.currentIndexChanged.connect(self._split_changed)
-        split_form.addRow(tr("Scale inputs:"), self.scaling_combo)
-        self.split_note = QLabel()
-        self.split_note.setWordWrap(True)
-        split_form.addRow(self.split_note)
+        self.split_box.changed.connect(self._split_changed)
+        self.split_spins, self.split_seed = self.split_box.spins, self.split_box.seed
+        self.scaling_combo, self.split_note = self.split_box.scaling_combo, self.split_box.note
 
         self.summary_label = QLabel()
         self.summary_label.setWordWrap(True)
@@ -121,20 +120,34 @@ class DatasetChooser(QWidget):
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setTextVisible(False)
         self.progress_bar.setMaximumHeight(10)
-        right = QVBoxLayout()
-        right.addWidget(self.title_label)
-        right.addWidget(self.description_label)
-        right.addWidget(options_box)
-        right.addWidget(self.split_box)
-        right.addWidget(self.progress_bar)
-        right.addWidget(self.summary_label)
-        right.addWidget(self.status_label)
-        right.addStretch(1)
-        layout = QHBoxLayout(self)
-        layout.addLayout(left)
-        layout.addLayout(right, 1)
+        self._arrange()
         self._set_split((0.7, 0.15, 0.15))
         self.progress_bar.hide()
+
+    def _arrange(self) -> None:
+        """Side by side (the list left, the details right), or stacked for a narrow dock."""
+        imports = QGridLayout()
+        buttons = (self.import_csv_button, self.image_folder_button, self.mnist_button)
+        for index, button in enumerate(buttons):
+            # stacked: two buttons a row, so the longest Spanish labels still fit in a narrow dock
+            imports.addWidget(button, *((index // 2, index % 2) if self.compact else (index, 0)))
+        details = QVBoxLayout()
+        for widget in (self.title_label, self.description_label, self.options_box, self.split_box,
+                       self.progress_bar, self.summary_label, self.status_label):
+            details.addWidget(widget)
+        layout = QVBoxLayout(self) if self.compact else QHBoxLayout(self)
+        if self.compact:
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.addWidget(self.tree)
+            layout.addLayout(imports)
+            layout.addLayout(details)
+            return
+        details.addStretch(1)
+        left = QVBoxLayout()
+        left.addWidget(self.tree, 1)
+        left.addLayout(imports)
+        layout.addLayout(left)
+        layout.addLayout(details, 1)
 
     # -- the list ------------------------------------------------------------------------------------------
     def _fill_tree(self) -> None:
@@ -144,7 +157,11 @@ class DatasetChooser(QWidget):
             parent = self._group(group, groups.get(group, group))
             item = QTreeWidgetItem(parent, [texts.get(name, (name, ""))[0]])
             self._set_entry(item, {"name": name, "options": datasets.describe(name)["options"]})
-        self.tree.expandAll()
+        self.points_item = QTreeWidgetItem(self._group_items["playground"], [tr("Draw my own points")])
+        self.points_item.setToolTip(0, tr("Points you add by clicking on the decision boundary plot"))
+        self._set_entry(self.points_item, {"points": [], "options": {}})
+        if not self.compact:
+            self.tree.expandAll()
 
     def _entry(self, item: QTreeWidgetItem | None) -> dict | None:
         key = None if item is None else item.data(0, KEY_ROLE)
@@ -174,10 +191,9 @@ class DatasetChooser(QWidget):
 
     def _add_imported(self, spec: dict, dataset: Dataset | None) -> QTreeWidgetItem:
         group = self._group("imported", group_titles()["imported"])
-        item = QTreeWidgetItem(group, [dataset.name if dataset is not None else str(spec.get("csv") or
-                                                                                      spec.get("images"))])
+        item = QTreeWidgetItem(group, [dataset.name if dataset is not None else spec_label(spec)])
         self._set_entry(item, spec)
-        item.setToolTip(0, str(spec.get("csv") or spec.get("images")))
+        item.setToolTip(0, spec_label(spec))
         group.setExpanded(True)
         return item
 
@@ -188,14 +204,24 @@ class DatasetChooser(QWidget):
         texts = dataset_texts()
         if "name" in spec:
             title, description = texts.get(spec["name"], (spec["name"], ""))
+        elif "points" in spec:
+            title, description = item.text(0), tr("Tick 'Add points' on the decision boundary plot and click on "
+                                                  "it to add points of the chosen class.")
         else:
             title = item.text(0)
-            description = tr("Imported from {path}").format(path=spec.get("csv") or spec.get("images"))
+            description = tr("Imported from {path}").format(path=spec_label(spec))
         self.title_label.setText(title)
         self.description_label.setText(description)
         self.options.set_options(spec.get("options", {}) if "name" in spec else {})
         self.options.setVisible(bool(self.options.editors))
         self.regenerate_button.setVisible("seed" in self.options.editors)
+        self.clear_points_button.setVisible("points" in spec)
+        self.options_box.setVisible(bool(self.options.editors) or "points" in spec)
+        if self.compact:
+            self.tree.collapseAll()
+            if item.parent() is not None:
+                item.parent().setExpanded(True)
+            self.tree.scrollToItem(item)
         self.load_current()
 
     # -- loading -------------------------------------------------------------------------------------------
@@ -216,6 +242,8 @@ class DatasetChooser(QWidget):
         if spec is None:
             return
         item = self.tree.currentItem()
+        if "points" in spec and not spec["points"] and self._restore_spec is None:
+            spec = start_points(self._dataset, spec)  # chosen while a 2-D data set is shown: start from it
         self._set_entry(item, spec)  # remember the edited options with the entry
         self._spec, self._dataset = spec, None
         self.summary_label.clear()
@@ -240,7 +268,7 @@ class DatasetChooser(QWidget):
         self._dataset = ds
         self.progress_bar.hide()
         self._set_status("")
-        which = self._spec.get("name") or self._spec.get("csv") or self._spec.get("images")
+        which = spec_label(self._spec)
         if self._restore_spec is not None:
             self._restore(self._restore_spec)
         elif which != self._defaults_for:
@@ -250,14 +278,21 @@ class DatasetChooser(QWidget):
         self._defaults_for = which
         self._split_changed()
         self._restore_spec, self._emit_when_loaded = None, True
+        self.loaded.emit(ds)
 
     def _failed(self, message: str) -> None:
         self.progress_bar.hide()
-        self._set_status(message, error=True)
+        if self._spec is not None and "points" in self._spec:
+            # too few points is where every drawing starts: say what to do, and the choice still counts
+            self._set_status(points_hint(self._spec, message), hint=True)
+            if self._emit_when_loaded:
+                self.dataset_chosen.emit(copy.deepcopy(self._spec))
+        else:
+            self._set_status(message, error=True)
         self._restore_spec, self._emit_when_loaded = None, True
 
-    def _set_status(self, text: str, error: bool = False) -> None:
-        self.status_label.setStyleSheet(ERROR_STYLE if error else "")
+    def _set_status(self, text: str, error: bool = False, hint: bool = False) -> None:
+        self.status_label.setStyleSheet(ERROR_STYLE if error else HINT_STYLE if hint else "")
         self.status_label.setText(text)
 
     # -- split and scaling ---------------------------------------------------------------------------------
@@ -299,6 +334,25 @@ class DatasetChooser(QWidget):
         """The loaded data set (None while loading or after an error)."""
         return self._dataset
 
+    def showing(self, spec: dict | None) -> bool:
+        """True when the chooser shows (has loaded or is loading) the data set of ``spec``."""
+        return spec is not None and self._spec is not None and same_choice(spec, self._spec)
+
+    def clear_points(self) -> None:
+        """Empty the drawn data set (keeping its class names and extra inputs) and choose it."""
+        spec = self._entry(self.points_item)
+        if not spec["points"] and not spec["options"]:  # never drawn: the classes and inputs of the one shown
+            spec = start_points(self._dataset, spec)
+        spec["points"] = []
+        self.task.stop()  # a load still running is of the points before
+        self._set_entry(self.points_item, spec)
+        with Blocked(self.tree):
+            self.tree.setCurrentItem(self.points_item)
+        self._spec, self._dataset = spec, None
+        self.summary_label.clear()
+        self._set_status(points_hint(spec, ""), hint=True)
+        self.dataset_chosen.emit(copy.deepcopy(spec))
+
     def select(self, name: str) -> None:
         """Select a built-in data set by name (it loads in the background)."""
         item = self.item_for(name)
@@ -310,7 +364,10 @@ class DatasetChooser(QWidget):
         """Show a saved choice (e.g. from a project): select it, set its options, split and scaling, load it.
         ``dataset_chosen`` is emitted only with ``emit=True``."""
         self._emit_when_loaded, self._restore_spec = emit, spec
-        if "name" in spec:
+        if "points" in spec:
+            item = self.points_item
+            self._set_entry(item, {"points": spec["points"], "options": dict(spec.get("options") or {})})
+        elif "name" in spec:
             item = self.item_for(spec["name"])
             if item is None:
                 self._set_status(tr("Unknown data set '{name}'.").format(name=spec["name"]), error=True)
@@ -337,39 +394,6 @@ class DatasetChooser(QWidget):
                     default_scaling(self._spec, self._dataset.task)))
             if not split and self._dataset is not None:
                 self._set_split(self._dataset.meta.get("default_split", (0.7, 0.15, 0.15)))
-
-    # -- importers -----------------------------------------------------------------------------------------
-    def import_csv(self) -> None:
-        from designer.data.import_wizard import ImportWizard
-        wizard = ImportWizard(self)
-        if wizard.exec() and wizard.result_dataset() is not None:
-            self._take_imported(wizard.result_spec(), wizard.result_dataset())
-
-    def import_image_folder(self) -> None:
-        from designer.data.image_folder import ImageFolderDialog
-        dialog = ImageFolderDialog(self)
-        if dialog.exec() and dialog.result_dataset() is not None:
-            self._take_imported(dialog.result_spec(), dialog.result_dataset())
-
-    def _take_imported(self, spec: dict, ds: Dataset) -> None:
-        item = self._add_imported(spec, ds)
-        self.tree.blockSignals(True)
-        self.tree.setCurrentItem(item)
-        self.tree.blockSignals(False)
-        self.title_label.setText(item.text(0))
-        self.description_label.setText(tr("Imported from {path}").format(path=spec.get("csv") or spec.get("images")))
-        self.options.set_options({})
-        self.options.hide()
-        self.regenerate_button.hide()
-        self.load_current(dataset=ds)  # already loaded by the importer
-
-    def choose_mnist_folder(self, folder: str | None = None) -> None:
-        """MNIST (or Fashion-MNIST, when the folder's path says so) from a folder of IDX files or .npz."""
-        if not folder:
-            folder = QFileDialog.getExistingDirectory(self, tr("Folder with the MNIST files"))
-        if folder:
-            name = "fashion_mnist" if "fashion" in str(folder).lower() else "mnist"
-            self.set_spec({"name": name, "options": {"folder": str(folder)}}, emit=True)
 
     def closeEvent(self, event) -> None:
         self.task.stop()

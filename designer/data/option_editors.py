@@ -79,6 +79,7 @@ class OptionEditors(QWidget):
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)  # spin boxes keep a sensible width
+        self.form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # in a narrow dock wide editors go under their label
         self.editors: dict[str, QWidget] = {}
 
     def set_options(self, options: dict) -> None:

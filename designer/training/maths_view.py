@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from designer.i18n import tr
 
 MAX_TERMS = 6  # products written out in the sum; the table lists every input
 MAX_ROWS = 256
+MIN_WIDTH = 260  # narrower than this the formulas wrap into unreadable slivers
+TABLE_HEIGHT = 170  # about six inputs in sight; the table scrolls for more
 
 
 def number(value) -> str:
@@ -32,24 +34,35 @@ def sum_text(inputs, weights, bias) -> str:
     return " + ".join(terms)
 
 
+def column_titles() -> list[str]:
+    """The table's column titles (two lines where a formula is long, so the table stays narrow)."""
+    return ["i", "xᵢ", "wᵢ", "∂L/∂wᵢ\n= xᵢ·δ", "Δwᵢ", tr("new wᵢ")]
+
+
 class NeuronMathsView(QWidget):
-    COLUMNS = ("i", "xᵢ", "wᵢ", "∂L/∂wᵢ = xᵢ·δ", "Δwᵢ", "wᵢ new")
+    """The formulas of one step (wrapped to the width) over a table of every input, which scrolls on its own."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.setMinimumWidth(MIN_WIDTH)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
+        titles = column_titles()
+        self.table = QTableWidget(0, len(titles))
+        self.table.setHorizontalHeaderLabels(titles)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setFixedHeight(TABLE_HEIGHT)
+        self.table.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
-        self._shown = None
+        layout.addWidget(self.table)
+        self._shown: object = ()  # nothing shown yet (None is a value: "how to get the numbers")
         self.show_maths(None)
 
     def show_maths(self, maths: dict | None) -> None:
@@ -99,4 +112,3 @@ class NeuronMathsView(QWidget):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, column, item)
-        self.table.resizeColumnsToContents()

@@ -1,5 +1,7 @@
-"""The training panel: settings, Play / Pause / Step / Reset, a speed control, the epoch / iteration / sample
-counters, the step-by-sample maths, and export of the trained weights and the history.
+"""The training panel: Play / Pause / Step / Reset, a speed control, the epoch / iteration / sample counters,
+the data set (a :class:`designer.data.dataset_chooser.DatasetChooser`, plus points drawn on the decision
+boundary plot), the training settings, the step-by-sample maths, and export of the trained weights and the
+history. It is laid out in folding sections that fit a narrow side dock without scrolling sideways.
 
 It runs training through a :class:`designer.training.worker.TrainingController` (a thread) on a snapshot of
 the document, pulls the worker's newest snapshot from a timer (≤ 30 Hz) and re-emits it as
@@ -11,16 +13,19 @@ still fit are kept), and pauses a run in progress with a note saying so.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QSlider, QVBoxLayout, QWidget)
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from designer import commands
+from designer.data.dataset_chooser import DatasetChooser
+from designer.data.point_drawing import PointDrawing
 from designer.i18n import tr
-from designer.training.job import LIVE_KEYS, checked_settings, history_rows, job_from_document, settings_of
-from designer.training.maths_view import NeuronMathsView
-from designer.training.settings_form import SettingsForm
 from designer.training.controller import TrainingController
+from designer.training.job import (DEFAULT_DATASET, LIVE_KEYS, checked_settings, history_rows, job_from_document,
+                                   settings_of)
+from designer.training.maths_view import NeuronMathsView
+from designer.training.panel_widgets import ControlBar, CounterRow, Section
+from designer.training.settings_form import SettingsForm
 
 POLL_MS = 33  # ≤ 30 Hz
 SPEEDS = (1, 3, 10, 30, 100, 300, None)  # batches per second; None: as fast as the engine goes
@@ -61,6 +66,7 @@ class TrainingPanel(QWidget):
         self._last_version = -1
         self._shown_state = ("empty", "")
         self._settings_seen = settings_of(document)
+        self._live = None
         self._build()
         for signal in (document.node_added, document.node_removed, document.node_changed, document.edge_added,
                        document.edge_removed):
@@ -78,76 +84,39 @@ class TrainingPanel(QWidget):
 
     # -- layout -----------------------------------------------------------------------------------------
     def _build(self) -> None:
+        """Sections for a narrow dock: the controls and counters first (in sight while training), then the
+        data, the settings, the maths of one step, and the exports."""
         layout = QVBoxLayout(self)
+        layout.setSpacing(6)
+        self.controls = ControlBar(SPEEDS)
+        self.controls.play_button.clicked.connect(self.toggle_play)
+        self.controls.step_button.clicked.connect(lambda: self.step())
+        self.controls.reset_button.clicked.connect(self.reset_weights)
+        self.controls.speed_slider.valueChanged.connect(self._speed_changed)
+        for name in ("play_button", "step_button", "step_unit_combo", "reset_button", "speed_slider", "speed_label",
+                     "status_label", "banner"):
+            setattr(self, name, getattr(self.controls, name))
+        self.status_label.setText(state_text("empty"))
+        self._speed_changed()
+        self.counters = CounterRow()
+        self.epoch_label, self.iteration_label, self.samples_label = (
+            self.counters.values[key] for key in ("epoch", "iteration", "samples_seen"))
+        layout.addWidget(Section(tr("Controls"), self.controls))
+        layout.addWidget(Section(tr("Counters"), self.counters))
+        self.chooser = DatasetChooser(with_split=False, compact=True)
         self.form = SettingsForm(self.document)
         self.form.problem.connect(self.show_problem)
-        layout.addWidget(self.form)
-
-        self.reset_button = QPushButton(tr("Reset weights"))
-        self.reset_button.setToolTip(tr("Start again from fresh random weights (from the seed)"))
-        self.reset_button.clicked.connect(self.reset_weights)
-        self.play_button = QPushButton(tr("Play"))
-        self.play_button.setToolTip(tr("Train until you press Pause"))
-        self.play_button.clicked.connect(self.toggle_play)
-        self.step_button = QPushButton(tr("Step"))
-        self.step_button.setToolTip(tr("Train a little and stop: one example, one batch or one epoch"))
-        self.step_button.clicked.connect(lambda: self.step())
-        self.step_unit_combo = QComboBox()
-        for label, unit in ((tr("one sample"), "sample"), (tr("one batch"), "batch"), (tr("one epoch"), "epoch")):
-            self.step_unit_combo.addItem(label, unit)
-        self.step_unit_combo.setCurrentIndex(1)
-        buttons = QHBoxLayout()
-        for widget in (self.reset_button, self.play_button, self.step_button, self.step_unit_combo):
-            buttons.addWidget(widget)
-        layout.addLayout(buttons)
-
-        self.speed_slider = QSlider(Qt.Orientation.Horizontal)
-        self.speed_slider.setRange(0, len(SPEEDS) - 1)
-        self.speed_slider.setValue(len(SPEEDS) - 1)
-        self.speed_slider.setToolTip(tr("Slow training down to watch it learn"))
-        self.speed_slider.valueChanged.connect(self._speed_changed)
-        self.speed_label = QLabel()
-        speed_row = QHBoxLayout()
-        speed_row.addWidget(QLabel(tr("Speed")))
-        speed_row.addWidget(self.speed_slider, 1)
-        speed_row.addWidget(self.speed_label)
-        layout.addLayout(speed_row)
-        self._speed_changed()
-
-        counters = QGridLayout()
-        self.epoch_label, self.iteration_label, self.samples_label = QLabel("0"), QLabel("0"), QLabel("0")
-        for row, (title, value, tip) in enumerate((
-                (tr("Epochs completed"), self.epoch_label,
-                 tr("Epoch: one complete pass over all the training examples. This counts the finished passes.")),
-                (tr("Iterations (weight updates)"), self.iteration_label,
-                 tr("Iteration: one update of the weights, after each batch. Iterations per epoch = training "
-                    "examples ÷ batch size.")),
-                (tr("Samples seen"), self.samples_label,
-                 tr("Training examples the network has learned from so far, counting each pass again.")))):
-            name = QLabel(title)
-            for widget in (name, value):
-                widget.setToolTip(tip)
-            value.setAlignment(Qt.AlignmentFlag.AlignRight)
-            value.setObjectName(f"counter_{row}")
-            counters.addWidget(name, row, 0)
-            counters.addWidget(value, row, 1)
-        layout.addLayout(counters)
-
-        self.status_label = QLabel(state_text("empty"))
-        self.status_label.setWordWrap(True)
-        layout.addWidget(self.status_label)
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background: #fff4ce; border: 1px solid #e0c060; padding: 4px;")
-        self.banner.hide()
-        layout.addWidget(self.banner)
-
-        self.maths_box = QGroupBox(tr("Step by sample: the maths of one neuron"))
+        self.form.set_dataset_widget(self.chooser)
+        self.drawing = PointDrawing(self.document, self._shown_dataset, self._input_scaler, self)
+        self.chooser.loaded.connect(lambda _ds: self.drawing.refresh())
+        self.data_section = Section(tr("Data"), self.chooser)
+        self.settings_section = Section(tr("Training settings"), self.form)
+        layout.addWidget(self.data_section)
+        layout.addWidget(self.settings_section)
         self.maths_view = NeuronMathsView()
-        box_layout = QVBoxLayout(self.maths_box)
-        box_layout.addWidget(self.maths_view)
-        layout.addWidget(self.maths_box, 1)
-
+        self.maths_section = Section(tr("Visible maths: one neuron, one step"), self.maths_view)
+        self.maths_section.setToolTip(tr("Step by sample: the maths of one neuron"))
+        layout.addWidget(self.maths_section)
         self.export_weights_button = QPushButton(tr("Export weights…"))
         self.export_weights_button.clicked.connect(lambda: self.export_weights())
         self.export_history_button = QPushButton(tr("Export history…"))
@@ -156,6 +125,32 @@ class TrainingPanel(QWidget):
         exports.addWidget(self.export_weights_button)
         exports.addWidget(self.export_history_button)
         layout.addLayout(exports)
+        layout.addStretch(1)
+
+    # -- plots the panel works with ---------------------------------------------------------------------------
+    @property
+    def live(self):
+        """The LivePlots feeding the plot docks (set by whoever builds them)."""
+        return self._live
+
+    @live.setter
+    def live(self, live) -> None:
+        self._live = live
+        # the plots are added right after this: look for the boundary plot once they are all there
+        QTimer.singleShot(0, self, self.attach_plots)
+
+    def attach_plots(self) -> None:
+        """Let clicks on the decision boundary plot (with "Add points" ticked) add drawn points."""
+        plot = getattr(self._live, "plots", {}).get("boundary") if self._live is not None else None
+        if plot is not None:
+            self.drawing.attach(plot)
+
+    def _shown_dataset(self):
+        return self.chooser.dataset() if self.chooser.showing(self.document.dataset or DEFAULT_DATASET) else None
+
+    def _input_scaler(self):
+        """The input scaler of the last session: the units of the plane the boundary plot shows."""
+        return (self.controller.snapshot().get("inputs") or {}).get("scaler")
 
     # -- commands -----------------------------------------------------------------------------------------
     def speed(self) -> float | None:
@@ -270,7 +265,7 @@ class TrainingPanel(QWidget):
         self.status_label.setText(f"{text}\n{message}" if message else text)
         self.status_label.setStyleSheet("color: #b3261e;" if state in ("diverged", "error") else "")
         running = state in ("running", "preparing")
-        self.play_button.setText(tr("Pause") if running else tr("Play"))
+        self.controls.show_running(running)
         self.form.set_running(running)
         if state == "error":
             self._stale = True  # fix the problem and press Play again: a new session is built
@@ -369,4 +364,5 @@ class TrainingPanel(QWidget):
 
     def shutdown(self) -> bool:
         self._timer.stop()
+        self.chooser.task.stop()  # a data set still loading for the chooser
         return self.controller.shutdown()

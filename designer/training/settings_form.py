@@ -1,22 +1,27 @@
-"""The training settings of the panel: data set, loss, optimizer, learning rate, batch size, epochs, split,
-scaling, regularization, early stopping and seed, bound two ways to ``Document.training``.
+"""The training settings of the panel: loss, optimizer, learning rate, batch size, epochs, split, scaling,
+regularization, early stopping and seed, bound two ways to ``Document.training``; and the binding of the data
+set chooser to ``Document.dataset``.
 
 Every edit is checked (``TrainingSettings``) and pushed as an undoable ``commands.SetTraining``; the widgets
 show the document again whenever it changes (undo included), blocking their own echo. While training runs
-only the settings the session takes live (learning rate, batch size, regularization) stay editable.
+only the settings the session takes live (learning rate, batch size, regularization) stay editable. The form
+is narrow enough for a side dock: combo boxes shrink (their popups still show whole names) and rows whose
+field does not fit next to the label wrap below it.
 """
 from __future__ import annotations
 
+import copy
 import inspect
 
-from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
+                               QSizePolicy, QSpinBox, QWidget)
 
 from designer import commands
 from designer.i18n import tr
 from designer.training.job import DEFAULT_DATASET, settings_of
-from engine import datasets, losses, optimizers
+from engine import losses, optimizers
 from engine.session_settings import EARLY_STOPPING_DEFAULTS, TrainingSettings
 
 LEARNING_RATES = ("0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
@@ -24,8 +29,16 @@ PENALTIES = ("0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1")
 MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")
 
 
+def shrinkable(combo: QComboBox, characters: int = 8) -> QComboBox:
+    """A combo box that may be narrower than its longest entry (the popup still shows whole entries)."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)
+    combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    return combo
+
+
 def _number_combo(values, tooltip: str) -> QComboBox:
-    combo = QComboBox()
+    combo = shrinkable(QComboBox(), 6)
     combo.setEditable(True)
     combo.addItems(list(values))
     combo.lineEdit().setValidator(QDoubleValidator(0.0, 1e6, 8))
@@ -42,6 +55,13 @@ def _spin(minimum: int, maximum: int, tooltip: str, suffix: str = "") -> QSpinBo
     return spin
 
 
+def _row(*widgets, stretch_first: bool = True) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for index, widget in enumerate(widgets):
+        row.addWidget(widget, 1 if index == 0 and stretch_first else 0)
+    return row
+
+
 def _options_for(optimizer: str, options: dict) -> dict:
     """The options the optimizer ``optimizer`` accepts (switching optimizer drops the others)."""
     accepted = inspect.signature(type(optimizers.get(optimizer))).parameters
@@ -55,19 +75,14 @@ class SettingsForm(QWidget):
         super().__init__(parent)
         self.document = document
         self._running = False
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        form = QFormLayout()
-        layout.addLayout(form)
-        self.dataset_slot = QHBoxLayout()  # the data set chooser replaces the placeholder combo here
-        self.dataset_combo = QComboBox()
-        self.dataset_combo.addItems(datasets.names())
-        self.dataset_combo.setToolTip(tr("The examples the network learns from"))
-        self.dataset_combo.activated.connect(self._dataset_picked)
-        self.dataset_slot.addWidget(self.dataset_combo)
-        form.addRow(tr("Data set"), self.dataset_slot)
+        self.dataset_widget = None
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
-        self.loss_combo = QComboBox()
+        self.loss_combo = shrinkable(QComboBox(), 10)
         self.loss_combo.addItem(tr("Automatic (from the data set)"), "auto")
         for name in losses.LOSS_NAMES:
             self.loss_combo.addItem(name, name)
@@ -75,18 +90,17 @@ class SettingsForm(QWidget):
         self.loss_combo.activated.connect(lambda: self._commit("loss", self.loss_combo.currentData()))
         form.addRow(tr("Loss"), self.loss_combo)
 
-        self.optimizer_combo = QComboBox()
+        self.optimizer_combo = shrinkable(QComboBox(), 7)
         self.optimizer_combo.addItems(list(optimizers.OPTIMIZER_NAMES))
         self.optimizer_combo.setToolTip(tr("How the weights are updated from the gradients"))
         self.optimizer_combo.activated.connect(self._optimizer_picked)
         self.momentum_combo = _number_combo(("0", "0.5", "0.9", "0.99"),
                                             tr("Momentum: how much of the previous update is kept"))
+        self.momentum_combo.setMinimumContentsLength(4)
+        self.momentum_combo.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.momentum_combo.lineEdit().editingFinished.connect(self._momentum_edited)
         self.momentum_combo.activated.connect(self._momentum_edited)
-        optimizer_row = QHBoxLayout()
-        optimizer_row.addWidget(self.optimizer_combo, 1)
-        optimizer_row.addWidget(self.momentum_combo)
-        form.addRow(tr("Optimizer"), optimizer_row)
+        form.addRow(tr("Optimizer"), _row(self.optimizer_combo, self.momentum_combo))
 
         self.learning_rate_combo = _number_combo(LEARNING_RATES, tr(
             "Learning rate: the size of each weight update. Too small learns slowly; too large diverges. "
@@ -105,26 +119,16 @@ class SettingsForm(QWidget):
         self.unlimited_check = QCheckBox(tr("Unlimited"))
         self.unlimited_check.setToolTip(tr("Train until you press Pause"))
         self.unlimited_check.toggled.connect(self._unlimited_toggled)
-        epochs_row = QHBoxLayout()
-        epochs_row.addWidget(self.epochs_spin, 1)
-        epochs_row.addWidget(self.unlimited_check)
-        form.addRow(tr("Epochs"), epochs_row)
+        form.addRow(tr("Epochs"), _row(self.epochs_spin, self.unlimited_check))
 
         self.own_split_check = QCheckBox(tr("The data set's own split"))
+        self.own_split_check.setToolTip(tr("Use the split the data set comes with (e.g. the Playground's 50 % "
+                                           "test, MNIST's own test images)"))
         self.own_split_check.toggled.connect(self._split_edited)
-        self.train_spin = _spin(1, 100, tr("Share of the examples used to learn"), " %")
-        self.val_spin = _spin(0, 99, tr("Share used to watch for overfitting while training (validation)"), " %")
-        self.test_spin = _spin(0, 99, tr("Share kept apart to measure the final result (test)"), " %")
-        self.test_spin.setReadOnly(True)
-        for spin in (self.train_spin, self.val_spin):
-            spin.valueChanged.connect(self._split_edited)
-        split_row = QHBoxLayout()
-        for spin in (self.train_spin, self.val_spin, self.test_spin):
-            split_row.addWidget(spin)
         form.addRow(tr("Split"), self.own_split_check)
-        form.addRow(tr("Train / validation / test"), split_row)
+        form.addRow(self._split_row())
 
-        self.scaling_combo = QComboBox()
+        self.scaling_combo = shrinkable(QComboBox(), 10)
         for label, key in ((tr("Standardize (mean 0, deviation 1)"), "standard"),
                            (tr("Min-max (0 to 1)"), "minmax"), (tr("None"), "none")):
             self.scaling_combo.addItem(label, key)
@@ -132,7 +136,7 @@ class SettingsForm(QWidget):
         self.scaling_combo.activated.connect(lambda: self._commit("scaling", self.scaling_combo.currentData()))
         form.addRow(tr("Input scaling"), self.scaling_combo)
 
-        self.penalty_combo = QComboBox()
+        self.penalty_combo = shrinkable(QComboBox(), 7)
         for label, key in ((tr("The layers' own"), None), ("L1", "l1"), ("L2", "l2")):
             self.penalty_combo.addItem(label, key)
         self.penalty_combo.setToolTip(tr("A penalty on large weights, added to the loss; it can change while "
@@ -141,21 +145,17 @@ class SettingsForm(QWidget):
         self.penalty_rate_combo = _number_combo(PENALTIES, tr("Regularization rate"))
         self.penalty_rate_combo.activated.connect(self._regularization_edited)
         self.penalty_rate_combo.lineEdit().editingFinished.connect(self._regularization_edited)
-        penalty_row = QHBoxLayout()
-        penalty_row.addWidget(self.penalty_combo, 1)
-        penalty_row.addWidget(self.penalty_rate_combo)
-        form.addRow(tr("Regularization"), penalty_row)
+        form.addRow(tr("Regularization"), _row(self.penalty_combo, self.penalty_rate_combo))
 
-        self.early_check = QCheckBox(tr("Stop when the loss stops improving"))
+        self.early_check = QCheckBox(tr("Stop if it stops improving"))
         self.early_check.setToolTip(tr("Early stopping watches the validation loss (the training loss when there "
                                        "is no validation part) and keeps the weights of the best epoch"))
         self.early_check.toggled.connect(self._early_stopping_edited)
-        self.patience_spin = _spin(0, 100_000, tr("Patience: epochs without improvement before stopping"))
+        form.addRow(tr("Early stopping"), self.early_check)
+        self.patience_spin = _spin(0, 100_000, tr("Patience: epochs without improvement before stopping"),
+                                   tr(" epochs"))
         self.patience_spin.valueChanged.connect(self._early_stopping_edited)
-        early_row = QHBoxLayout()
-        early_row.addWidget(self.early_check, 1)
-        early_row.addWidget(self.patience_spin)
-        form.addRow(tr("Early stopping"), early_row)
+        form.addRow(tr("Patience"), self.patience_spin)
 
         self.seed_spin = _spin(0, 2**31 - 1, tr("Seed: the same seed gives the same starting weights, split and "
                                                 "order of examples"))
@@ -168,6 +168,29 @@ class SettingsForm(QWidget):
         document.dataset_changed.connect(self.refresh)
         self.refresh()
 
+    def _split_row(self) -> QWidget:
+        """Training / validation / test shares as three small spin boxes under their names."""
+        self.train_spin = _spin(1, 100, tr("Share of the examples used to learn"), " %")
+        self.val_spin = _spin(0, 99, tr("Share used to watch for overfitting while training (validation)"), " %")
+        self.test_spin = _spin(0, 99, tr("Share kept apart to measure the final result (test)"), " %")
+        self.test_spin.setReadOnly(True)  # the rest: always adds up to 100 %
+        self.test_spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+        for spin in (self.train_spin, self.val_spin):
+            spin.valueChanged.connect(self._split_edited)
+        box = QWidget()
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(1)
+        for column, (title, spin) in enumerate(((tr("Training"), self.train_spin), (tr("Validation"), self.val_spin),
+                                                (tr("Test"), self.test_spin))):
+            label = QLabel(title)
+            label.setToolTip(spin.toolTip())
+            label.setBuddy(spin)
+            grid.addWidget(label, 0, column)
+            grid.addWidget(spin, 1, column)
+            grid.setColumnStretch(column, 1)
+        return box
+
     # -- document → widgets -----------------------------------------------------------------------------
     def settings(self) -> TrainingSettings:
         """The document's settings (defaults where they are absurd, e.g. mid-way through an undo macro)."""
@@ -179,9 +202,6 @@ class SettingsForm(QWidget):
     def refresh(self) -> None:
         s = self.settings()
         blockers = [QSignalBlocker(w) for w in self.findChildren(QWidget)]  # noqa: F841 (held until return)
-        spec = self.document.dataset or DEFAULT_DATASET
-        index = self.dataset_combo.findText(str(spec.get("name", "")))
-        self.dataset_combo.setCurrentIndex(index)
         self.loss_combo.setCurrentIndex(max(self.loss_combo.findData(s.loss), 0))
         self.optimizer_combo.setCurrentText(s.optimizer)
         self.momentum_combo.setVisible(s.optimizer in MOMENTUM_OPTIMIZERS)
@@ -243,11 +263,6 @@ class SettingsForm(QWidget):
             self.refresh()
             return None
 
-    def _dataset_picked(self) -> None:
-        spec = {"name": self.dataset_combo.currentText(), "options": {}}
-        if (self.document.dataset or DEFAULT_DATASET).get("name") != spec["name"]:
-            self.document.push(commands.SetDataset(self.document, spec))
-
     def _optimizer_picked(self) -> None:
         name = self.optimizer_combo.currentText()
         current = settings_of(self.document)
@@ -298,23 +313,39 @@ class SettingsForm(QWidget):
         current = settings_of(self.document).get("early_stopping") or {}
         self._commit("early_stopping", {**EARLY_STOPPING_DEFAULTS, **current, "patience": self.patience_spin.value()})
 
-    # -- the data set chooser slot ------------------------------------------------------------------------------
+    # -- the data set chooser ------------------------------------------------------------------------------------
     def set_dataset_widget(self, widget) -> None:
-        """Put the data set chooser in place of the placeholder combo; its ``dataset_chosen(spec)`` is applied."""
-        self.dataset_combo.hide()
-        self.dataset_slot.addWidget(widget)
-        if hasattr(widget, "dataset_chosen"):
-            widget.dataset_chosen.connect(self.apply_dataset_spec)
+        """Bind a data set chooser (``dataset_chosen(spec)``, ``set_spec(spec)``, ``showing(spec)``) to the
+        document: a choice becomes an undoable command, and the document's data set (opened, undone...) shows
+        in the chooser without counting as a new choice."""
+        self.dataset_widget = widget
+        widget.dataset_chosen.connect(self.apply_dataset_spec)
+        self.document.dataset_changed.connect(self.show_dataset)
+        self.show_dataset()
+
+    def show_dataset(self) -> None:
+        """Show the document's data set in the chooser (loaded there in the background)."""
+        widget, spec = self.dataset_widget, self.document.dataset or DEFAULT_DATASET
+        if widget is not None and not widget.showing(spec):
+            widget.set_spec(copy.deepcopy(spec), emit=False)
 
     def apply_dataset_spec(self, spec: dict) -> None:
-        """A chosen data set: the spec goes to the document; its split and scaling become training settings."""
+        """A chosen data set: the spec goes to the document; a split and scaling with it become training
+        settings. All in one undo step; choosing what the document already has changes nothing."""
         spec = dict(spec)
         split, scaling = spec.pop("split", None), spec.pop("scaling", None)
+        new_split = None if not isinstance(split, dict) else [split.get("train", 0.7), split.get("validation", 0.15),
+                                                              split.get("test", 0.15)]
+        settings = settings_of(self.document)
+        if (spec == self.document.dataset and (new_split is None or new_split == settings.get("split"))
+                and (scaling is None or scaling == settings.get("scaling"))):
+            return
         self.document.undo_stack.beginMacro(tr("Choose a data set"))
         try:
-            self.document.push(commands.SetDataset(self.document, spec))
-            if isinstance(split, dict):
-                self._commit("split", [split.get("train", 0.7), split.get("validation", 0.15), split.get("test", 0.15)])
+            if spec != self.document.dataset:
+                self.document.push(commands.SetDataset(self.document, spec))
+            if new_split is not None:
+                self._commit("split", new_split)
             if scaling is not None:
                 self._commit("scaling", scaling)
         finally:

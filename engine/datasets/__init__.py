@@ -109,6 +109,9 @@ def from_spec(spec: dict) -> Dataset:
     """Make a data set again from its ``Dataset.spec`` (saved with a project): ``{"name": ..., "options":
     {...}}`` for built-ins, ``{"csv": path, "options": {...}}`` for imported files, ``{"images": folder,
     "options": {...}}`` for image folders (see :func:`engine.datasets.images.load_image_folder`)."""
+    if isinstance(spec, dict) and "points" in spec:  # drawn by hand: {"points": [[x, y, label], ...], ...}
+        from engine.datasets.points import from_points_spec
+        return from_points_spec(spec)
     if not isinstance(spec, dict) or not ("name" in spec or "csv" in spec or "images" in spec):
         raise ValueError(f"a data set spec is {{'name': ..., 'options': {{...}}}} or {{'csv': path, 'options': "
                          f"{{...}}}}; got {spec!r}")

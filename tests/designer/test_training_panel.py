@@ -212,9 +212,10 @@ def test_a_chosen_data_set_goes_to_the_document_with_its_split_and_scaling(docum
                                    "scaling": "minmax"})
     assert document.dataset == {"name": "circle", "options": {"noise": 0.1}}
     assert document.training["split"] == [0.6, 0.2, 0.2] and document.training["scaling"] == "minmax"
-    assert panel.form.dataset_combo.currentText() == "circle" and panel.form.train_spin.value() == 60
+    assert panel.chooser.tree.currentItem() is panel.chooser.item_for("circle") and panel.form.train_spin.value() == 60
     document.undo_stack.undo()  # one step
     assert document.dataset["name"] == "xor" and "scaling" not in document.training
+    assert panel.chooser.tree.currentItem() is panel.chooser.item_for("xor")
 
 
 def test_opening_another_project_while_training_keeps_the_old_weights_out_of_it(qtbot, document, panel):
@@ -230,3 +231,120 @@ def test_opening_another_project_while_training_keeps_the_old_weights_out_of_it(
     panel.step("batch")
     qtbot.waitUntil(lambda: "dense/kernel" in document.weights, timeout=20000)
     assert document.weights["dense/kernel"].shape == (13, 16)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_panel_fits_a_narrow_dock_without_scrolling_sideways(qtbot, qapp, document, language, tmp_path):
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea
+
+    from designer.i18n import install_language
+    from engine.templates import make_template
+
+    install_language(qapp, language)
+    try:
+        document.load_project(make_template("playground_spiral"))
+        made = TrainingPanel(document, Selection())
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(made)
+        qtbot.addWidget(scroll)
+        scroll.resize(440, 900)  # the training dock on a 1600-px wide window
+        scroll.show()
+        qtbot.waitUntil(lambda: made.chooser.dataset() is not None, timeout=10000)
+        made._timer.stop()  # the numbers below stay as set
+        for label, text in ((made.epoch_label, "12 345"), (made.iteration_label, "1 234 567"),
+                            (made.samples_label, "12 345 678 901")):
+            label.setText(text)
+        made.controls.show_running(True)  # "Pause" must fit as well as "Play"
+        qtbot.wait(50)
+        assert made.minimumSizeHint().width() <= scroll.viewport().width()
+        assert scroll.horizontalScrollBar().maximum() == 0
+        for label in (made.epoch_label, made.iteration_label, made.samples_label):
+            assert QFontMetrics(label.font()).horizontalAdvance(label.text()) <= label.width(), label.text()
+        right = made.width()
+        for widget in made.findChildren(QLabel) + made.findChildren(QAbstractButton):
+            if widget.isVisible():  # nothing reaches beyond the dock's right edge or is squeezed
+                assert widget.mapTo(made, widget.rect().topRight()).x() <= right, widget
+                if not (isinstance(widget, QLabel) and (widget.wordWrap() or widget in made.counters.values.values())):
+                    assert widget.width() >= widget.minimumSizeHint().width(), widget
+        scroll.grab().save(str(tmp_path / f"panel_{language}.png"))
+        assert made.shutdown()
+    finally:
+        install_language(qapp, "en")
+
+
+def _show(qtbot, panel):
+    panel.resize(440, 1500)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.chooser.dataset() is not None, timeout=10000)
+
+
+def test_choosing_in_the_chooser_is_one_undoable_step_and_undo_shows_in_it(qtbot, document, panel):
+    make_network(document)
+    _show(qtbot, panel)
+    chooser = panel.chooser
+    assert chooser.tree.currentItem() is chooser.item_for("xor")
+    count = document.undo_stack.count()
+    item = chooser.item_for("circle")
+    qtbot.mouseClick(chooser.tree.viewport(), Qt.MouseButton.LeftButton, pos=chooser.tree.visualItemRect(item).center())
+    qtbot.waitUntil(lambda: document.dataset.get("name") == "circle", timeout=10000)
+    assert document.dataset["options"]["n_samples"] == 500 and "split" not in document.dataset
+    assert document.undo_stack.count() == count + 1 and document.undo_stack.undoText() == "Choose a data set"
+    chooser.options.editors["noise"].setValue(0.2)  # an option edit is a new choice, after a pause
+    qtbot.waitUntil(lambda: document.dataset["options"]["noise"] == 0.2, timeout=10000)
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert document.dataset["name"] == "xor" and chooser.tree.currentItem() is chooser.item_for("xor")
+    qtbot.waitUntil(lambda: chooser.dataset() is not None and chooser.dataset().name == "xor", timeout=10000)
+    assert document.undo_stack.count() == count + 2 and document.undo_stack.canRedo()  # shown, not chosen again
+
+
+def test_opening_a_project_shows_its_data_set_in_the_chooser_quietly(qtbot, document, panel):
+    from engine.templates import make_template
+
+    _show(qtbot, panel)
+    document.load_project(make_template("wine_13_16_3"))
+    assert panel.chooser.tree.currentItem() is panel.chooser.item_for("wine")
+    qtbot.waitUntil(lambda: panel.chooser.dataset() is not None, timeout=10000)
+    assert panel.chooser.dataset().x.shape == (178, 13)
+    assert document.undo_stack.count() == 0 and not document.is_modified()
+
+
+def test_the_image_folder_and_mnist_buttons_work_from_the_panel(qtbot, document, panel, tmp_path, monkeypatch):
+    from PySide6.QtGui import QColor, QImage
+    from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
+
+    from tests.designer.data_dialogs import ModalDriver
+
+    make_network(document)
+    _show(qtbot, panel)
+    for name, colour in (("dark", "#202020"), ("light", "#e0e0e0")):
+        (tmp_path / "shapes" / name).mkdir(parents=True)
+        for i in range(4):
+            image = QImage(10, 10, QImage.Format.Format_RGB32)
+            image.fill(QColor(colour))
+            assert image.save(str(tmp_path / "shapes" / name / f"{i}.png"))
+
+    def use_folder(dialog) -> bool:
+        if not dialog.folder_edit.text():
+            dialog.folder_edit.setText(str(tmp_path / "shapes"))
+            dialog.height_spin.setValue(8)
+            dialog.width_spin.setValue(8)
+            dialog.load_button.click()
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        if dialog.result_dataset() is not None and ok.isEnabled():
+            ok.click()
+            return True
+        return False
+
+    with ModalDriver(use_folder) as driver:
+        qtbot.mouseClick(panel.chooser.image_folder_button, Qt.MouseButton.LeftButton)
+    assert [type(d).__name__ for d in driver.seen] == ["ImageFolderDialog"]
+    assert document.dataset["images"] == str(tmp_path / "shapes")
+    assert panel.chooser.dataset().x.shape == (8, 8, 8, 1)
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(tmp_path))
+    qtbot.mouseClick(panel.chooser.mnist_button, Qt.MouseButton.LeftButton)  # a folder without the files
+    qtbot.waitUntil(lambda: "no MNIST" in panel.chooser.status_label.text(), timeout=10000)
+    assert "images" in document.dataset  # nothing loaded, nothing chosen
