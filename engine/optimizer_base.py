@@ -25,6 +25,7 @@ import numpy as np
 
 from engine import schedules
 from engine.kernels import optimizers as kern
+from engine.kernels.dispatch import optimizer_update_for
 from engine.schedules import LearningRateSchedule
 
 LearningRate = float | LearningRateSchedule | Callable[..., float]
@@ -287,8 +288,14 @@ class Optimizer:
                 self._grad_buffer = np.empty_like(grads)
             np.copyto(self._grad_buffer, grads)
             grads = self._grad_buffer
-        kern.optimizer_step(self.kernel_code, self.hyper_vector(), self._iterations, self._segments,
-                            self._decay_mask, params, grads, self._slots, self._scalars)
+        # kern.optimizer_step's three parts, each called only when it does something: compiling that kernel
+        # compiles every optimizer (seconds on a first run); optimizer_update_for compiles only this one.
+        hyper = self.hyper_vector()
+        if self.clips_gradients:
+            kern.clip_gradients(hyper, self._segments, grads)
+        if hyper[kern.H_WEIGHT_DECAY] * hyper[kern.H_LR] != 0.0:
+            kern.apply_weight_decay(hyper, self._segments, self._decay_mask, params)
+        optimizer_update_for(self.kernel_code, hyper, self._iterations, params, grads, self._slots, self._scalars)
         self._iterations += 1
 
     # ----------------------------------------------------------------- saving

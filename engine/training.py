@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from engine.kernels.dispatch import all_finite
 from engine.network import Network
 from engine.objective import Objective
 
@@ -193,12 +194,13 @@ class TrainingLoop:
         network = self.network
         loss, outputs = self.objective.loss_and_gradients(xb, yb, training=True)
         trainable_grads = network.grads[: network.n_trainable]
-        if not math.isfinite(loss) or not np.all(np.isfinite(trainable_grads)):
+        # all_finite: one vectorised pass, no temporary bool arrays (np.isfinite made two per step).
+        if not math.isfinite(loss) or not all_finite(trainable_grads):
             return loss, outputs, self._divergence_reason(loss)
         np.copyto(self._backup, network.params)
         self.optimizer.apply(network.params[: network.n_trainable], trainable_grads)
         network.apply_constraints()
-        if not np.all(np.isfinite(network.params)):
+        if not all_finite(network.params):
             np.copyto(network.params, self._backup)
             return loss, outputs, self._divergence_reason(math.inf)
         return loss, outputs, None

@@ -179,8 +179,11 @@ def _softmax_backward(a, grad_a, grad_z):
 
 
 @kernel
-def activation_forward(code, alpha, z, out):
-    """out = f(z). ``out`` may be the same array as ``z`` (in-place)."""
+def activation_forward_any(code, alpha, z, out):
+    """out = f(z) for a code known only at run time (inside other kernels). ``out`` may be ``z``.
+
+    Compiling it compiles every activation (seconds); Python callers use :func:`activation_forward`.
+    """
     if code == SOFTMAX:
         softmax_rows(z, out)
     elif code == RELU:
@@ -196,10 +199,11 @@ def activation_forward(code, alpha, z, out):
 
 
 @kernel
-def activation_backward(code, alpha, z, a, grad_a, grad_z):
-    """grad_z = dL/dz from grad_a = dL/da, where a = f(z). ``grad_z`` may be the same array as ``grad_a``.
+def activation_backward_any(code, alpha, z, a, grad_a, grad_z):
+    """grad_z = dL/dz from grad_a = dL/da, where a = f(z), for a code known only at run time.
 
-    Softmax: grad_z = a * (grad_a - sum(grad_a * a, axis=-1)).
+    ``grad_z`` may be the same array as ``grad_a``. Softmax: grad_z = a * (grad_a - sum(grad_a * a, axis=-1)).
+    Python callers use :func:`activation_backward` (compiles only the activation used).
     """
     if code == SOFTMAX:
         _softmax_backward(a, grad_a, grad_z)
@@ -215,6 +219,26 @@ def activation_backward(code, alpha, z, a, grad_a, grad_z):
         _elementwise_backward(LEAKY_RELU, alpha, z, a, grad_a, grad_z)
     else:
         _elementwise_backward(code, alpha, z, a, grad_a, grad_z)
+
+
+def activation_forward(code: int, alpha: float, z: np.ndarray, out: np.ndarray) -> None:
+    """out = f(z), from Python. ``out`` may be ``z``. Shapes: z, out (n, m).
+
+    relu, sigmoid, tanh, softmax and leaky_relu go to a kernel compiled for that one code
+    (engine.kernels.dispatch): the first call pays for one activation, not for all fourteen. The others share
+    :func:`activation_forward_any`.
+    """
+    from engine.kernels.dispatch import activation_forward_for  # it imports this module
+
+    activation_forward_for(code, alpha, z, out)
+
+
+def activation_backward(code: int, alpha: float, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray,
+                        grad_z: np.ndarray) -> None:
+    """grad_z = dL/dz from grad_a, from Python (compiled for this one ``code``). Shapes: all (n, m)."""
+    from engine.kernels.dispatch import activation_backward_for
+
+    activation_backward_for(code, alpha, z, a, grad_a, grad_z)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -174,7 +174,10 @@ def sum_rows(g, out):
     for i in range(m):
         for j in range(f):
             acc[j] += g[i, j]
-    out[:] = acc
+    # An element loop, not ``out[:] = acc``: numba compiles a slice assignment with its shape-mismatch
+    # message formatter, ~2 s of first-run compile time for one line.
+    for j in range(f):
+        out[j] = acc[j]
 
 
 # relu, the activation of nearly every convolution, gets one fused pass forward and one backward; the others
@@ -204,7 +207,8 @@ def relu_backward_sum(z, grad_a, grad_z, grad_b):
             g = grad_a[i, j] * activation_derivative_scalar(RELU, 0.0, z[i, j], z[i, j])
             grad_z[i, j] = g
             acc[j] += g
-    grad_b[:] = acc
+    for j in range(f):  # not ``grad_b[:] = acc`` (see sum_rows)
+        grad_b[j] = acc[j]
 
 
 def geometry_args(rows: AxisGeometry, columns: AxisGeometry) -> tuple[int, ...]:

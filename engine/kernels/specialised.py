@@ -160,7 +160,7 @@ def activate(code, alpha, z, out):
     if code == act.TANH:
         tanh_rows(z, out)
     else:
-        act.activation_forward(code, alpha, z, out)
+        act.activation_forward_any(code, alpha, z, out)
 
 
 @overload(activate, prefer_literal=True, jit_options=_OPTIONS)
@@ -183,7 +183,7 @@ def _activate_specialised(code, alpha, z, out):
 
 def activate_backward(code, alpha, z, a, grad_a, grad_z):
     """grad_z = dL/dz from grad_a = dL/da for activation ``code`` (a = f(z)); grad_z may be grad_a."""
-    act.activation_backward(code, alpha, z, a, grad_a, grad_z)
+    act.activation_backward_any(code, alpha, z, a, grad_a, grad_z)
 
 
 @overload(activate_backward, prefer_literal=True, jit_options=_OPTIONS)

@@ -10,7 +10,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from engine.kernels.pool import avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward
+from engine.kernels.pool import (avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward,
+                                 max_pool_values)
 from engine.layers.base import Layer, ParamSpec
 from engine.layers.conv import (ScratchMixin, check_data_format, check_padding, declared_input_shape,
                                 image_shape, int_tuple, window_geometry)
@@ -37,7 +38,10 @@ class _PoolingBase(ScratchMixin, Layer):
         self._image = image = x.reshape((x.shape[0], 1) + x.shape[1:]) if self.rank == 1 else x
         self._args = args = self._pool_args(x.shape[1:-1])
         out = np.empty((x.shape[0],) + args[:2] + (x.shape[-1],), dtype=x.dtype)
-        if self.mode == "max":
+        if self.mode == "max" and not training:
+            self._argmax = None  # inference: no argmax to keep (a later backward recomputes it)
+            max_pool_values(image, out, *args[2:])
+        elif self.mode == "max":
             self._argmax = self._scratch("argmax", out.shape, np.int32)
             max_pool_forward(image, out, self._argmax, *args[2:])
         else:
@@ -49,6 +53,9 @@ class _PoolingBase(ScratchMixin, Layer):
         grad_out = np.ascontiguousarray(grad_output, dtype=self._image.dtype).reshape((n,) + self._args[:2] + (c,))
         grad_x = np.empty(self._image.shape, dtype=grad_out.dtype)
         if self.mode == "max":
+            if self._argmax is None:  # the forward pass ran without training=True
+                self._argmax = self._scratch("argmax", grad_out.shape, np.int32)
+                max_pool_forward(self._image, np.empty_like(grad_out), self._argmax, *self._args[2:])
             max_pool_backward(grad_out, self._argmax, grad_x)
         else:
             avg_pool_backward(grad_out, grad_x, *self._args[2:])
