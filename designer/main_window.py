@@ -73,6 +73,12 @@ class MainWindow(QMainWindow):
         self.training_panel, self.plot_docks = build_training_docks(self)
         self.training_dock = self.training_panel.dock
         self.splitDockWidget(self.training_dock, self.inspector_dock, Qt.Orientation.Vertical)
+        from designer.digit_dock import build_digit_dock
+        from designer.neuron_view.live_feed import NeuronViewFeed
+
+        # The neuron view draws the weights being trained and its neurons' pictures of the input plane.
+        self.neuron_feed = NeuronViewFeed(self.neuron_view, self.training_panel, self)
+        self.digit_dock = build_digit_dock(self)
 
     def _arrange_docks(self) -> None:
         """First sizes of the docks, in proportion to the window (Qt would give the side columns half of it)."""

@@ -22,8 +22,8 @@ from engine.datasets.images import mnist_style
 
 from designer.i18n import tr
 
-CANVAS_SIZE = 280
-PEN_WIDTH = 22        # ~2.2 MNIST pixels once the digit is scaled into its 20×20 box
+CANVAS_SIZE = 196  # 7 px per MNIST pixel: small enough to dock beside a plot on a 1366-px screen
+PEN_WIDTH = 16        # ~2.2 MNIST pixels once the digit is scaled into its 20×20 box
 PREVIEW_SCALE = 4     # the 28×28 result is shown 112×112
 LIVE_INTERVAL_MS = 150
 Predict = Callable[[np.ndarray], np.ndarray]
@@ -102,14 +102,14 @@ class ProbabilityBars(QWidget):
         super().__init__(parent)
         self.class_names = list(class_names)
         self.probabilities = np.zeros(len(self.class_names))
-        self.setMinimumSize(220, 22 * len(self.class_names))
+        self.setMinimumSize(150, 22 * len(self.class_names))
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
 
     def set_probabilities(self, probabilities: np.ndarray | None) -> None:
         p = np.zeros(len(self.class_names)) if probabilities is None else np.asarray(probabilities, float).ravel()
         if len(p) != len(self.class_names):
             self.class_names = [str(k) for k in range(len(p))]
-            self.setMinimumSize(220, 22 * len(p))
+            self.setMinimumSize(150, 22 * len(p))
         self.probabilities = np.clip(np.nan_to_num(p), 0.0, 1.0)
         self.update()
 

@@ -7,6 +7,8 @@ the drawn chain changed, otherwise only line colours and widths are updated.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
@@ -27,11 +29,13 @@ class NeuronView(QGraphicsView):
     """Playground-style view of the longest Dense chain of ``document``'s graph.
 
     Signals: ``neuron_picked(node_id, unit)`` after a click on a neuron (also stored in
-    ``selection.neuron``); ``chain_changed()`` after the scene was rebuilt for a different chain.
+    ``selection.neuron``); ``chain_changed()`` after the scene was rebuilt for a different chain;
+    ``values_changed()`` after the document's (or starting) weights to draw were chosen again.
     """
 
     neuron_picked = Signal(str, int)
     chain_changed = Signal()
+    values_changed = Signal()  # the document / starting weights drawn were chosen again (not live updates)
 
     def __init__(self, document, selection, parent=None):
         super().__init__(parent)
@@ -48,6 +52,7 @@ class NeuronView(QGraphicsView):
         self._auto_fit = True
         self._built = False
         self._handled_press = False
+        self.paint_seconds = 0.0  # what a full repaint costs (see paintEvent)
 
         self.setScene(QGraphicsScene(self))
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
@@ -117,21 +122,26 @@ class NeuronView(QGraphicsView):
             return
         from_document = fitting(chain, self.document.weights)
         missing = [key for key in chain.weight_shapes() if key not in from_document]
+        # Live training weights for every missing layer: nothing drawn is "initial" any more (the starting
+        # weights are still fetched, for when the live ones go away).
+        untrained = [key for key in missing if key not in fitting(chain, self.live_weights)]
         if missing and too_big(chain, self.document.analysis.total_params):
-            self._notes.append(tr("The network is too big to compute its initial weights here"))
+            if untrained:
+                self._notes.append(tr("The network is too big to compute its initial weights here"))
         elif missing:
             answer = self._starting.request(self.document.graph, chain, int(self.document.training.get("seed", 0)))
             if answer is None:
-                self._notes.append(tr("Computing the initial weights…"))
+                if untrained:
+                    self._notes.append(tr("Computing the initial weights…"))
             else:
                 self.starting_weights = answer[0]
-                layers = sorted({key.split("/")[0] for key in missing})
-                if not self.document.weights:
+                layers = sorted({key.split("/")[0] for key in untrained})
+                if untrained and not self.document.weights:
                     self._notes.append(tr("Untrained: initial weights"))
-                else:
+                elif untrained:
                     self._notes.append(tr("Initial weights for {layers}: their shape changed since training")
                                        .format(layers=", ".join(layers)))
-                if not answer[1]:
+                if untrained and not answer[1]:
                     self._notes.append(tr("Preview: the network is not complete yet, so training may start "
                                           "from other weights"))
         self.shown_weights = {**fitting(chain, self.starting_weights), **from_document}
@@ -144,15 +154,17 @@ class NeuronView(QGraphicsView):
                 self._notes.append(text.format(layer=view.column.name, shown=view.shown, count=view.column.width))
         self._draw_values()
         self._show_notes()
+        self.values_changed.emit()
 
-    def _drawn_values(self) -> dict[str, np.ndarray]:
+    def drawn_values(self) -> dict[str, np.ndarray]:
+        """The chain's weights as drawn now: live training weights over the document's over the starting ones."""
         if self.chain is None:
             return {}
         return {**self.shown_weights, **fitting(self.chain, self.live_weights)}
 
     def _draw_values(self) -> None:
         """Update pens and bias colours only: no item is created."""
-        values = self._drawn_values()
+        values = self.drawn_values()
         slices = {}
         for bundle in self.parts.bundles.values():
             kernel = values.get(bundle.key)
@@ -339,6 +351,17 @@ class NeuronView(QGraphicsView):
             self.fit_to_view()
             return
         super().keyPressEvent(event)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        started = time.perf_counter()
+        super().paintEvent(event)
+        # A slowly decaying maximum: a small partial repaint must not hide what a full one costs. Live feeds
+        # redraw wide layers less often.
+        self.paint_seconds = max(time.perf_counter() - started, 0.9 * self.paint_seconds)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
+        super().scrollContentsBy(dx, dy)
+        self.note.move(8, 8)  # the viewport scrolls its child widgets along; the note stays in the corner
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)

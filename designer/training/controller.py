@@ -28,6 +28,7 @@ class TrainingController(QObject):
         self.worker.state_changed.connect(self.state_changed)
         self._sent = 0
         self.thread.start()
+        self._send("nice")  # the window stays responsive when training and the GUI compete for the CPU
         _alive.add(self)
         app = QCoreApplication.instance()
         if app is not None:  # quitting the application never leaves the thread running

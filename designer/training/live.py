@@ -4,6 +4,13 @@
 what is new (epochs, per-iteration losses and markers are appended; pictures are replaced), and tells the
 worker what to compute for the visible plots (weights, pre-activations of the selected layer, the decision
 plane, predictions, feature maps or hidden states of a chosen sample). Hidden plots cost nothing.
+
+Keeping the window responsive while training: plots are fed at most every ``feed_interval`` seconds (0.1
+s, stretched up to 1 s while the GUI thread is busier than ``GUI_SHARE`` of a core, e.g. with every plot on
+screen: drawing competes with training for the CPU and Python's lock), one plot per turn of the event loop
+(timers, clicks and repaints get in between), and a plot whose update takes long is fed less often while
+training runs (at most ``GUI_BUDGET`` of the time goes to it). The worker is asked for no more
+pre-activations than a histogram needs.
 """
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ import importlib
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QScrollArea
 
 from designer.i18n import tr
@@ -20,7 +27,14 @@ from engine.layers.registry import UnknownLayerError, layer_class
 
 PLANE_RESOLUTION = 50
 FEED_INTERVAL = 0.1  # seconds between plot updates while running: repainting plots is what costs the GUI
+MAX_FEED_INTERVAL = 1.0
+GUI_SHARE = 0.1  # while training, the GUI thread's CPU use the plot rate is adapted to (share of one core)
 MAX_EPOCHS_PER_FRAME = 12  # a quick net may finish thousands of epochs between frames
+GUI_BUDGET = 0.1  # while running, a plot whose update takes t seconds is fed at most every t / GUI_BUDGET s
+MAX_FEED_DELAY = 2.0  # ... but at least this often
+HISTOGRAM_VALUES = 200_000  # pre-activation values worth sending to the histogram (a CNN layer has millions)
+# Feeders in the order they are fed; "confusion" also feeds "predicted vs true".
+FEEDS = ("loss", "weights", "activation", "boundary", "confusion", "filters", "feature_maps", "hidden_states")
 CONV_TYPES = ("Conv1D", "Conv2D", "Conv2DTranspose")
 RECURRENT_TYPES = ("SimpleRNN", "LSTM", "GRU")
 
@@ -45,6 +59,39 @@ def _has_param(layer_type: str, name: str) -> bool:
         return False
 
 
+class DockOnScreen(QObject):
+    """Whether a dock is on screen: in front of its tab group, or floating and visible (``on_screen``, and
+    ``changed(bool)`` when that changes). QDockWidget.visibilityChanged alone misses a dock floated out of a
+    tab group or shown again while floating (the old tab bar speaks last), so those cases are looked at again
+    once the move has settled."""
+
+    changed = Signal(bool)
+
+    def __init__(self, dock: QDockWidget, on_screen: bool = False):
+        super().__init__(dock)
+        self.dock, self.on_screen = dock, on_screen
+        dock.visibilityChanged.connect(self._set)
+        dock.topLevelChanged.connect(lambda _floating: self._look_again())
+        dock.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._look_again()
+        return False
+
+    def _look_again(self) -> None:
+        QTimer.singleShot(0, self, self._check_floating)  # with a context: never after the dock is gone
+
+    def _check_floating(self) -> None:
+        if self.dock.isFloating():
+            self._set(self.dock.isVisible())
+
+    def _set(self, visible: bool) -> None:
+        if visible != self.on_screen:
+            self.on_screen = visible
+            self.changed.emit(visible)
+
+
 class LivePlots(QObject):
     def __init__(self, panel: TrainingPanel, document, selection=None, parent=None):
         super().__init__(parent)
@@ -55,8 +102,13 @@ class LivePlots(QObject):
         self._extra: dict[str, dict] = {}
         self._sample = 0
         self._reset_progress(None)
-        self._last_probe = None
         self._fed = 0.0
+        self.feed_interval = FEED_INTERVAL  # adapted to how busy the GUI thread is (see _adapt_rate)
+        self._load_mark = (time.perf_counter(), time.thread_time())
+        self._snapshot: dict | None = None  # the newest snapshot, being fed plot by plot
+        self._todo: list[str] = []
+        self._fed_probe: dict[str, object] = {}  # plot key -> the probe it last showed
+        self._next_feed: dict[str, float] = {}  # plot key -> when a slow plot may be fed again while running
         panel.snapshot_updated.connect(self.update)
         if selection is not None:
             selection.changed.connect(self.refresh_request)
@@ -67,7 +119,7 @@ class LivePlots(QObject):
         self.plots[key] = plot
         self._shown[key] = True
         if dock is not None:
-            dock.visibilityChanged.connect(lambda visible, key=key: self._set_shown(key, visible))
+            DockOnScreen(dock, on_screen=True).changed.connect(lambda visible, key=key: self._set_shown(key, visible))
         if hasattr(plot, "sample_changed"):
             plot.sample_changed.connect(self._set_sample)
         self.refresh_request()
@@ -103,7 +155,10 @@ class LivePlots(QObject):
             node = self.layer_for(lambda n: _has_param(n.layer_type, "activation"))
             if node is not None:
                 request["pre_activations"] = node.name
-        if self.shown("boundary"):
+                rows = self._histogram_rows(node)
+                if rows is not None:
+                    request["rows"] = rows
+        if self.shown("boundary") and self._vector_input():
             request["plane"] = {"resolution": PLANE_RESOLUTION, "points": True}
         if self.shown("confusion") or self.shown("regression"):
             request["predictions"] = {"part": "test"}
@@ -139,27 +194,92 @@ class LivePlots(QObject):
         self._run, self._last_epoch, self._last_iteration, self._markers_seen = run, 0, -1, 0
         self._points_run = None
 
+    def _vector_input(self) -> bool:
+        """One Input of two or more features: the only networks a decision plane can be drawn for."""
+        shapes = [node.params.get("shape") for node in self.document.graph.nodes.values()
+                  if node.layer_type == "Input"]
+        return len(shapes) == 1 and isinstance(shapes[0], (list, tuple)) and len(shapes[0]) == 1 and (
+            shapes[0][0] or 0) >= 2
+
+    def _histogram_rows(self, node) -> int | None:
+        """Training rows whose pre-activations fill a histogram (None: the engine's default of 512); a
+        convolution gives thousands of values per sample, so a few samples are plenty."""
+        shape = getattr(self.document.analysis, "output_shapes", {}).get(node.id)
+        per_row = int(np.prod([size or 1 for size in shape])) if shape else 0
+        if per_row * 512 <= HISTOGRAM_VALUES:
+            return None
+        return max(1, HISTOGRAM_VALUES // max(per_row, 1))
+
     def update(self, snapshot: dict) -> None:
+        """Take a snapshot; the plots are fed from it one by one on the next turns of the event loop."""
         now = time.perf_counter()
-        if snapshot["state"] == "running" and snapshot["run"] == self._run and now - self._fed < FEED_INTERVAL:
+        running = snapshot["state"] == "running"
+        if running:
+            self._adapt_rate(now)
+        if running and snapshot["run"] == self._run and now - self._fed < self.feed_interval:
             return
         self._fed = now
         if snapshot["run"] != self._run:
             self._reset_progress(snapshot["run"])
+            self._fed_probe.clear()
+            self._next_feed.clear()
             if "loss" in self.plots:
                 self.plots["loss"].clear()
-        if "loss" in self.plots:
-            self._feed_loss(self.plots["loss"], snapshot)
-        probe = snapshot["probe"]
-        if probe is self._last_probe:
+        self._snapshot = snapshot
+        if not self._todo:
+            self._todo = list(FEEDS)
+            QTimer.singleShot(0, self, self._feed_next)
+
+    def _adapt_rate(self, now: float) -> None:
+        """Once a second: stretch the plot interval while the GUI thread uses more than GUI_SHARE of a core
+        (every plot on screen), shorten it back when it is well below."""
+        then, cpu_then = self._load_mark
+        if now - then < 1.0:
             return
-        self._last_probe = probe
-        for key, feed in (("weights", self._feed_weights), ("activation", self._feed_activation),
-                          ("boundary", self._feed_boundary), ("confusion", self._feed_predictions),
-                          ("filters", self._feed_filters), ("feature_maps", self._feed_layer_outputs),
-                          ("hidden_states", self._feed_layer_outputs)):
-            if self.shown(key) or (key == "confusion" and self.shown("regression")):
-                feed(snapshot, probe, key)
+        cpu = time.thread_time()  # this (GUI) thread's CPU: drawing, feeding, everything else it does
+        share = (cpu - cpu_then) / (now - then)
+        self._load_mark = (now, cpu)
+        # Drawing costs about in proportion to the rate: scale the interval by how far off the share is (at
+        # most ×3 slower or ÷1.25 faster a second, so a passing burst of work does not swing it).
+        factor = min(max(share / GUI_SHARE, 0.8), 3.0)
+        self.feed_interval = min(max(self.feed_interval * factor, FEED_INTERVAL), MAX_FEED_INTERVAL)
+
+    def _feed_next(self) -> None:
+        """Feed the next plot that has something new for it, then yield to the event loop."""
+        snapshot = self._snapshot
+        running = snapshot is not None and snapshot["state"] == "running"
+        while self._todo and snapshot is not None:
+            key = self._todo.pop(0)
+            if not self._due(key, snapshot, running):
+                continue
+            started = time.perf_counter()
+            self._feed(key, snapshot)
+            cost = time.perf_counter() - started
+            self._next_feed[key] = started + min(cost / GUI_BUDGET, MAX_FEED_DELAY)
+            break
+        if self._todo:
+            QTimer.singleShot(0, self, self._feed_next)
+
+    def _due(self, key: str, snapshot: dict, running: bool) -> bool:
+        if key not in self.plots and not (key == "confusion" and "regression" in self.plots):
+            return False
+        if not (self.shown(key) or (key == "confusion" and self.shown("regression"))):
+            return False
+        if running and time.perf_counter() < self._next_feed.get(key, 0.0):
+            return False  # a slow plot while training: it gets its turn a little later
+        return key == "loss" or snapshot["probe"] is not self._fed_probe.get(key)
+
+    def _feed(self, key: str, snapshot: dict) -> None:
+        if key == "loss":
+            self._feed_loss(self.plots["loss"], snapshot)
+            return
+        probe = snapshot["probe"]
+        self._fed_probe[key] = probe
+        feeders = {"weights": self._feed_weights, "activation": self._feed_activation,
+                   "boundary": self._feed_boundary, "confusion": self._feed_predictions,
+                   "filters": self._feed_filters, "feature_maps": self._feed_layer_outputs,
+                   "hidden_states": self._feed_layer_outputs}
+        feeders[key](snapshot, probe, key)
 
     def _feed_loss(self, plot, snapshot: dict) -> None:
         history = snapshot["history"]
@@ -201,7 +321,10 @@ class LivePlots(QObject):
             node = next((n for n in self.document.graph.nodes.values() if n.name == name), None)
             if node is not None:
                 self.plots[key].set_activation(node.params.get("activation") or "linear")
-            self.plots[key].set_preactivations(array)
+            flat = np.asarray(array).reshape(-1)
+            if flat.size > HISTOGRAM_VALUES:  # an even sample: the histogram looks the same, costs far less
+                flat = flat[::-(-flat.size // HISTOGRAM_VALUES)]
+            self.plots[key].set_preactivations(flat)
 
     def _feed_boundary(self, snapshot, probe, key) -> None:
         plane = probe.get("plane")

@@ -13,6 +13,8 @@ changes ("preparing", "running", "paused", ...) are signalled.
 from __future__ import annotations
 
 import itertools
+import os
+import sys
 import threading
 import time
 
@@ -24,6 +26,16 @@ from designer.training.job import TrainingJob, history_columns
 CHUNK_SECONDS = 0.03  # training between two looks at the command queue
 PUBLISH_INTERVAL = 1 / 30  # snapshots at most this often while running
 PROBE_INTERVAL = 0.1  # plot probes (weights, plane, feature maps) at most this often while running
+# ... and never more than this share of the training thread's time: a probe that takes 15 ms (feature maps
+# and pre-activations of a CNN) is repeated only every 0.5 s. Predictions over the test part (the confusion
+# matrix) have their own, smaller share: together watching costs training ≤ 5 %.
+PROBE_BUDGET = 0.03
+PREDICTIONS_BUDGET = 0.02
+MAX_PROBE_INTERVAL = 2.0  # a probe slowed by a first compilation must not freeze the plots for long
+MAX_PREDICTIONS_INTERVAL = 10.0  # the confusion matrix of a big test part still follows every 10 s
+# The training thread yields the CPU to the window when both want it (a shared classroom PC, a busy laptop):
+# on Linux it runs this much "nicer" than the GUI thread, so repaints and clicks are not kept waiting.
+NICENESS = 5
 # States the worker reports; "preparing" covers loading the data and the engine's first compilation.
 STATES = ("empty", "preparing", "paused", "running", "diverged", "finished", "error")
 
@@ -55,7 +67,12 @@ class TrainingWorker(QObject):
         self._trained: dict | None = None
         self._trained_serial = 0
         self._last_publish = self._last_probe = 0.0
+        self._probe_cost = 0.0  # seconds the last probe took
+        self._probe_seconds = 0.0  # all probes' time since the thread started (what watching costs training)
+        self._inputs: dict | None = None  # how the session's samples were scaled (see input_description)
         self._predictions_epoch = None
+        self._predictions_time = 0.0  # when predictions were last computed, and how long they took
+        self._predictions_cost = 0.0
         self._rate = (time.perf_counter(), 0, 0.0)  # (time, samples seen, samples per second)
         self._snapshot = self._build_snapshot()
         self._tick = QTimer(self)
@@ -93,6 +110,15 @@ class TrainingWorker(QObject):
     def _do_noop(self, _=None) -> None:
         pass
 
+    def _do_nice(self, _=None) -> None:
+        """Lower this thread's CPU priority (Linux: a thread's nice value is its own; elsewhere nothing)."""
+        if sys.platform.startswith("linux"):
+            thread = threading.get_native_id()
+            try:
+                os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + NICENESS)
+            except OSError:  # not allowed in some sandboxes: training just keeps the normal priority
+                pass
+
     def _do_load(self, job: TrainingJob) -> None:
         from engine.session import TrainingSession
 
@@ -103,6 +129,7 @@ class TrainingWorker(QObject):
         self.session = TrainingSession(job.graph, job.settings, job.dataset, weights=job.weights or None,
                                        optimizer_state=job.optimizer_state or None)
         self._warm, self._maths, self._probe, self._probe_errors = False, None, {}, {}
+        self._inputs = input_description(self.session)
         self._run += 1
         self._set_state("paused", "; ".join(self.session.notes))
         self._publish(force=True)
@@ -110,6 +137,7 @@ class TrainingWorker(QObject):
     def _do_unload(self, _=None) -> None:
         self._halt()
         self.session = None
+        self._inputs = None
         self._run += 1
         self._set_state("empty", "")
         self._publish(force=True)
@@ -235,29 +263,45 @@ class TrainingWorker(QObject):
         if not force and now - self._last_publish < PUBLISH_INTERVAL:
             return
         self._last_publish = now
-        if self.session is not None and self._probe_request and (force or now - self._last_probe >= PROBE_INTERVAL):
-            self._last_probe = now
+        interval = min(max(PROBE_INTERVAL, self._probe_cost / PROBE_BUDGET), MAX_PROBE_INTERVAL)
+        if self.session is not None and self._probe_request and (force or now - self._last_probe >= interval):
             self._run_probe(force)
+            self._last_probe = time.perf_counter()
+            self._probe_seconds += self._last_probe - now
         snapshot = self._build_snapshot()
         with self._lock:
             self._snapshot = snapshot
 
     def _run_probe(self, force: bool) -> None:
-        """Compute what the plots asked for. Predictions over a whole part are costly: while running they are
-        refreshed once per epoch; everything else at most every PROBE_INTERVAL."""
+        """Compute what the plots asked for, timing it to keep within PROBE_BUDGET. Predictions over a whole
+        part are costly: while running they are refreshed at most once per epoch, and less often when they
+        take long; everything else at most every PROBE_INTERVAL (or less often, see _publish)."""
         request = dict(self._probe_request)
-        epoch = (self._run, self.session.loop.state.epoch)
+        predictions = {"predictions": request.pop("predictions")} if "predictions" in request else {}
         kept = {}
-        if "predictions" in request and not force and epoch == self._predictions_epoch and "predictions" in self._probe:
-            request.pop("predictions")
-            kept = {"predictions": self._probe["predictions"]}
+        if predictions and not force and "predictions" in self._probe and not self._predictions_due():
+            kept, predictions = {"predictions": self._probe["predictions"]}, {}
         try:
-            self._probe = {**kept, **self.session.probe(request)}
-            self._probe_errors = self._probe.pop("errors", {})
-            if "predictions" in request:
-                self._predictions_epoch = epoch
+            started = time.perf_counter()
+            probe = self.session.probe(request) if request else {}
+            self._probe_cost = time.perf_counter() - started
+            errors = probe.pop("errors", {})
+            if predictions:
+                started = time.perf_counter()
+                answer = self.session.probe(predictions)
+                self._predictions_cost = time.perf_counter() - started
+                self._predictions_epoch = (self._run, self.session.loop.state.epoch)
+                self._predictions_time = started
+                errors.update(answer.pop("errors", {}))
+                probe.update(answer)
+            self._probe, self._probe_errors = {**kept, **probe}, errors
         except (ValueError, KeyError, IndexError) as error:  # a malformed request
             self._probe, self._probe_errors = kept, {"request": str(error)}
+
+    def _predictions_due(self) -> bool:
+        epoch = (self._run, self.session.loop.state.epoch)
+        wait = min(self._predictions_cost / PREDICTIONS_BUDGET, MAX_PREDICTIONS_INTERVAL)
+        return epoch != self._predictions_epoch and time.perf_counter() - self._predictions_time >= wait
 
     def _throughput(self, samples: int) -> float:
         then, before, rate = self._rate
@@ -272,7 +316,7 @@ class TrainingWorker(QObject):
         session = self.session
         base = {"version": self._version, "run": self._run, "state": self._state, "message": self._message,
                 "trained": self._trained, "probe": self._probe, "probe_errors": self._probe_errors,
-                "maths": self._maths}
+                "maths": self._maths, "inputs": self._inputs, "probe_seconds": self._probe_seconds}
         if session is None:
             return {**base, "counters": None, "loss": None, "history": [], "iteration_losses": np.zeros((0, 3)),
                     "markers": [], "early_stop": None, "diverged": None, "finished": None, "settings": None,
@@ -289,6 +333,19 @@ class TrainingWorker(QObject):
                 "feature_names": list(session.data.dataset.feature_names),
                 "part_sizes": {part: len(session.data.part(part)[0]) for part in ("train", "val", "test")},
                 "throughput": self._throughput(counters["samples_seen"])}
+
+
+def input_description(session) -> dict:
+    """How raw samples become what the network was trained on: ``scaler`` (the fitted engine scaler, applied
+    to samples shaped ``shape``, the data set's own), ``pixel_max`` (the data's brightest value: 255 for MNIST
+    files, 1.0 for image folders; what a drawn pixel of 1.0 stands for) and ``network_shape`` (the Input's)."""
+    data = session.data
+    dataset = data.dataset
+    pixel_max = (dataset.meta or {}).get("pixel_max")
+    if pixel_max is None:
+        pixel_max = float(np.nanmax(dataset.x)) if np.size(dataset.x) and dataset.x.dtype.kind in "uif" else 1.0
+    return {"scaler": data.split.scaler, "pixel_max": float(pixel_max), "shape": tuple(dataset.input_shape),
+            "network_shape": tuple(session.network.input_shapes[0])}
 
 
 def _finished_text(session) -> str:

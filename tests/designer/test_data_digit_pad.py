@@ -12,12 +12,15 @@ from tests.conftest import shared_data_folder
 
 
 def _stroke(canvas, points, steps=10):
-    """Press, drag through the points, release — as a person draws."""
-    QTest.mousePress(canvas, Qt.LeftButton, Qt.NoModifier, QPoint(*points[0]))
+    """Press, drag through the points, release — as a person draws. Points are given on a 280-px grid and
+    scaled to the canvas' real size."""
+    scale = canvas.width() / 280
+    points = [(x * scale, y * scale) for x, y in points]
+    QTest.mousePress(canvas, Qt.LeftButton, Qt.NoModifier, QPoint(int(points[0][0]), int(points[0][1])))
     for (x0, y0), (x1, y1) in zip(points, points[1:]):
         for t in np.linspace(0, 1, steps + 1)[1:]:
             QTest.mouseMove(canvas, QPoint(int(x0 + (x1 - x0) * t), int(y0 + (y1 - y0) * t)))
-    QTest.mouseRelease(canvas, Qt.LeftButton, Qt.NoModifier, QPoint(*points[-1]))
+    QTest.mouseRelease(canvas, Qt.LeftButton, Qt.NoModifier, QPoint(int(points[-1][0]), int(points[-1][1])))
 
 
 def _centre_of_mass(img):

@@ -168,3 +168,58 @@ def test_shutdown_while_training_stops_the_thread(qtbot):
     assert controller.shutdown()
     assert time.perf_counter() - started < 1.0
     assert not controller.thread.isRunning()
+
+
+def test_snapshots_say_how_the_inputs_were_scaled(qtbot, controller):
+    controller.load(xor_job(scaling="standard"))
+    snapshot = wait_state(qtbot, controller, "paused")
+    inputs = snapshot["inputs"]
+    assert inputs["shape"] == (2,) and inputs["network_shape"] == (2,) and inputs["scaler"].kind == "standard"
+    x = controller.worker.session.data.split.x_train  # the scaled training part
+    raw = controller.worker.session.data.dataset.x
+    assert inputs["pixel_max"] == pytest.approx(float(np.nanmax(raw)))  # not an image set: its largest value
+    # the scaler fitted on the (raw) training part: undoing it gives back samples whose mean is its offset
+    assert np.allclose(inputs["scaler"].inverse_transform(x).mean(axis=0), inputs["scaler"].offset_, atol=1e-4)
+    controller.unload()
+    assert wait_state(qtbot, controller, "empty")["inputs"] is None
+
+
+def test_probes_keep_within_their_share_of_the_training_thread(qtbot, controller):
+    controller.set_probe_request({"weights": True})
+    controller.load(xor_job(batch_size=1, epochs=None))
+    wait_state(qtbot, controller, "paused")
+    session = controller.worker.session
+    calls = []
+
+    def slow_probe(request, probe=session.probe):
+        calls.append(time.perf_counter())
+        time.sleep(0.02)  # a probe of 20 ms (a CNN's feature maps) may run every 0.67 s: 3 % of the time
+        return probe(request)
+
+    session.probe = slow_probe
+    controller.play()
+    wait_state(qtbot, controller, "running")
+    start, seconds = controller.snapshot()["probe_seconds"], 1.5
+    qtbot.wait(int(seconds * 1000))
+    spent = controller.snapshot()["probe_seconds"] - start
+    controller.pause()
+    wait_state(qtbot, controller, "paused")
+    assert 2 <= len(calls) <= 5
+    assert spent < 0.06 * seconds + 0.03
+
+
+def test_the_training_thread_yields_the_cpu_to_the_window(qtbot, controller):
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("thread priorities are set on Linux only")
+    controller.sync()
+    niceness = {}
+    for tid in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{tid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/self/task/{tid}/comm") as comm:
+            niceness[comm.read().strip()] = int(fields[16])  # field 19 of stat: nice
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert niceness["neurotaller-tra"] >= min(own + 5, 19)
