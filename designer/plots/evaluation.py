@@ -84,6 +84,7 @@ class ConfusionPlot(PlotPanel):
         self.content.addWidget(self.table)
         self.content.setStretchFactor(0, 3)
         self.content.setStretchFactor(1, 2)
+        self.content.setSizes([600, 400])  # proportions kept when the dock gets its real width
         self.graphics.setMinimumWidth(160)
         self.table.setMinimumWidth(120)
         self.body.insertWidget(0, self.content, 1)
