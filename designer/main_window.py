@@ -111,13 +111,21 @@ class MainWindow(QMainWindow):
         self.problems_label = QLabel()
         self.statusBar().addPermanentWidget(self.problems_label)
         self.statusBar().addPermanentWidget(self.params_label)
+        self._training_state = ""
         self.document.analysis_changed.connect(self._show_analysis)
+        self.training_panel.snapshot_updated.connect(self._follow_training_state)
+
+    def _follow_training_state(self, snapshot) -> None:
+        state = snapshot.get("state", "") if isinstance(snapshot, dict) else ""
+        if state != self._training_state:
+            self._training_state = state
+            self._show_analysis(self.document.analysis)
 
     def _show_analysis(self, analysis) -> None:
         total = f"{analysis.total_params:,}".replace(",", " ")  # 693 962: the thin space of both languages
         self.params_label.setText(tr("Parameters: {count}").format(count=total))
         count = len(analysis.problems)
-        ready = tr("Ready to train")
+        ready = tr("Training…") if self._training_state in ("running", "preparing") else tr("Ready to train")
         self.problems_label.setText(tr("{count} problem(s) to fix").format(count=count) if count else ready)
         self.problems_label.setStyleSheet("color: #b3261e;" if count else "color: #1b6e3a;")
 
