@@ -17,6 +17,7 @@ from pathlib import Path
 
 from engine.datasets import DataError, load_csv
 from engine.datasets import csv_detect as det
+from engine.datasets.csv_table import unique_names  # the preview names columns exactly as the import does
 
 from designer.i18n import tr
 
@@ -120,20 +121,6 @@ def detect_decimal_and_header(text: str, truncated: bool, sep: str) -> tuple[str
 def sample_text(s: Sniff, encoding: str) -> str:
     """The sampled bytes decoded with ``encoding`` (undecodable bytes show as �)."""
     return det.decode_sample(s.head, det.check_encoding(encoding), s.truncated)
-
-
-def unique_names(names: list[str], width: int) -> list[str]:
-    """Column names as the engine makes them: blanks become "column N", repeats get " (2)", " (3)"."""
-    names = list(names)[:width] + [""] * max(0, width - len(names))
-    out, seen = [], set()
-    for j, name in enumerate(names):
-        name = name or f"column {j + 1}"
-        base, k = name, 2
-        while name in seen:
-            name, k = f"{base} ({k})", k + 1
-        seen.add(name)
-        out.append(name)
-    return out
 
 
 def preview(s: Sniff, encoding: str, sep: str, decimal: str, header: bool, limit: int = 200) -> Preview:

@@ -66,7 +66,8 @@ class ImportReport:
         return "\n".join(lines + self.notes)
 
 
-def _unique_names(names: list[str] | None, width: int) -> list[str]:
+def unique_names(names: list[str] | None, width: int) -> list[str]:
+    """Column names as the import makes them: blanks become "column N", repeats get " (2)", " (3)"."""
     names = list(names or [])[:width] + [""] * max(0, width - len(names or []))
     out, seen = [], set()
     for j, name in enumerate(names):
@@ -278,7 +279,7 @@ def build_dataset(parsed: dict, target, missing: str, task: str | None, report: 
     choices = ColumnChoices() if choices is None else choices
     columns, lines = parsed["columns"], np.frombuffer(parsed["lines"], dtype=np.int64)
     n_rows = len(lines)
-    names = _unique_names(parsed["names"], len(columns))
+    names = unique_names(parsed["names"], len(columns))
     report.rows_read, report.blank_lines = n_rows + parsed["n_ragged"], parsed["blank"]
     if n_rows == 0 and not parsed["n_ragged"]:
         raise DataError("the file has a header row but no data rows" if parsed["names"] else "the file is empty")
