@@ -16,6 +16,20 @@ from designer.neuron_view import style
 Z_BACKDROP, Z_LINES, Z_NEURON, Z_BIAS, Z_BUTTON = -10.0, 0.0, 10.0, 11.0, 20.0
 
 
+class _RedrawsOnHover:
+    """For items whose paint() reads ``self.hovered``: set it and redraw as the pointer enters and leaves."""
+
+    hovered = False
+
+    def hoverEnterEvent(self, event) -> None:  # noqa: N802
+        self.hovered = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
+        self.hovered = False
+        self.update()
+
+
 class NeuronItem(QGraphicsItem):
     """One neuron: a circle, optionally filled with a heatmap of what it computes over the input plane."""
 
@@ -100,7 +114,7 @@ class BiasItem(QGraphicsItem):
         painter.drawRect(QRectF(-half, -half, self.size, self.size))
 
 
-class ButtonItem(QGraphicsItem):
+class ButtonItem(_RedrawsOnHover, QGraphicsItem):
     """A round +/- button; ``action`` runs on click (the view dispatches clicks to ``trigger``)."""
 
     def __init__(self, text: str, action: Callable[[], None], tooltip: str, enabled: bool = True):
@@ -123,14 +137,6 @@ class ButtonItem(QGraphicsItem):
         if self.enabled:
             self.action()
 
-    def hoverEnterEvent(self, event) -> None:  # noqa: N802
-        self.hovered = True
-        self.update()
-
-    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
-        self.hovered = False
-        self.update()
-
     def paint(self, painter: QPainter, option, widget=None) -> None:
         r = style.BUTTON_RADIUS
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -148,7 +154,7 @@ class ButtonItem(QGraphicsItem):
             painter.drawLine(QPointF(0, -arm), QPointF(0, arm))
 
 
-class ColumnBackdrop(QGraphicsItem):
+class ColumnBackdrop(_RedrawsOnHover, QGraphicsItem):
     """The area of a column: clicking it selects the layer; it lights up when the layer is selected."""
 
     def __init__(self, column: int, rect: QRectF):
@@ -167,14 +173,6 @@ class ColumnBackdrop(QGraphicsItem):
         if highlighted != self.highlighted:
             self.highlighted = highlighted
             self.update()
-
-    def hoverEnterEvent(self, event) -> None:  # noqa: N802
-        self.hovered = True
-        self.update()
-
-    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
-        self.hovered = False
-        self.update()
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         if not (self.highlighted or self.hovered):
