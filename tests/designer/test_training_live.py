@@ -116,6 +116,8 @@ def test_plots_are_fed_one_per_turn_and_slow_ones_less_often(qtbot, document, wi
     assert 2 <= len(slow) <= 1.5 / 0.3 + 1 and min(np.diff(slow)) >= 0.28
     panel.pause()
     qtbot.waitUntil(lambda: panel.state == "paused", timeout=5000)
+    # The worker's copy can still say "running" for a moment (then the update is rate-limited): wait for it.
+    qtbot.waitUntil(lambda: panel.controller.snapshot()["state"] == "paused", timeout=5000)
     live.update(panel.controller.snapshot())
     assert live._todo  # fed on the next turns of the event loop, not all at once
     qtbot.waitUntil(lambda: not live._todo)
