@@ -56,6 +56,27 @@ class Network:
                 layer.need_input_grad = not all(source in self.input_ids for source in self._sources[node_id])
         self._pack()
         self._outputs: dict[str, np.ndarray] = {}
+        #: max pooling id → id of the convolution it runs together with (``_pooled_convolutions``)
+        self.pooled_convolutions = self._pooled_convolutions() if self.fuse_conv_pool else {}
+        self._skipped = set(self.pooled_convolutions.values())
+
+    #: False runs every layer on its own (tests compare both ways)
+    fuse_conv_pool = True
+
+    def _pooled_convolutions(self) -> dict[str, str]:
+        """Max poolings that are the only reader of a relu/linear convolution: they run as one step
+        (``engine.layers.pooling``: the bias and activation applied after pooling, on a quarter of the values).
+        """
+        pairs = {}
+        for node_id in self.order:
+            layer, sources = self.layers[node_id], self._sources[node_id]
+            if not hasattr(layer, "can_follow") or len(sources) != 1 or sources[0] in self.input_ids:
+                continue
+            conv_id = sources[0]
+            if (self._consumers[conv_id] == [node_id] and conv_id not in self.output_ids
+                    and layer.can_follow(self.layers[conv_id])):
+                pairs[node_id] = conv_id
+        return pairs
 
     def _dtype_of(self, layer: Layer):
         slots = layer.weights
@@ -127,8 +148,13 @@ class Network:
             layer = self.layers[node_id]
             if node_id in feeds:
                 outputs[node_id] = feeds[node_id]
-                continue
-            outputs[node_id] = layer.forward([outputs[source] for source in self._sources[node_id]], training)
+            elif node_id in self.pooled_convolutions:
+                conv_id = self.pooled_convolutions[node_id]
+                outputs[node_id] = layer.forward_after(self.layers[conv_id], [outputs[source] for source in
+                                                                             self._sources[conv_id]], training)
+            elif node_id not in self._skipped:  # a pooled convolution runs with its pooling
+                outputs[node_id] = layer.forward([outputs[source] for source in self._sources[node_id]],
+                                                 training)
         self._outputs = outputs
         return [outputs[node_id] for node_id in self.output_ids]
 
@@ -147,11 +173,15 @@ class Network:
             if grad is None:
                 continue
             layer = self.layers[node_id]
+            sources = self._sources[node_id]
             if node_id in from_pre_activation:
                 input_grads = layer.backward_from_pre_activation(grad)
+            elif node_id in self.pooled_convolutions:
+                input_grads = layer.backward_into(grad)
+                sources = self._sources[self.pooled_convolutions[node_id]]
             else:
                 input_grads = layer.backward(grad)
-            for source, input_grad in zip(self._sources[node_id], input_grads):
+            for source, input_grad in zip(sources, input_grads):
                 if source in self.input_ids:
                     continue
                 if source in pending:

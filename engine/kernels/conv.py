@@ -25,6 +25,7 @@ import numpy as np
 
 from engine.kernels._jit import kernel
 from engine.kernels.activations import RELU, activation_derivative_scalar, activation_scalar
+from engine.kernels.serial_matmul import serial_matmul_nn, serial_matmul_tn
 
 PADDINGS = ("valid", "same", "causal")
 
@@ -224,6 +225,8 @@ def is_identity(args: tuple[int, ...]) -> bool:
 
 
 # -- the products, over preallocated arrays ------------------------------------------------------------------
+# The tall, thin products (forward, weight gradient) go through engine.kernels.serial_matmul's blocks (its
+# docstring says why); the input gradient's product is as fast in one call and gains from BLAS's threads.
 # np.dot runs inside the kernels on purpose: compiled code reaches BLAS through scipy, as the dense kernels do.
 # numpy ships a second OpenBLAS with its own thread pool, and two pools spinning on the same cores slow every
 # product down many times over (measured: a 12 ms training step took 150 ms on 2 busy cores).
@@ -235,10 +238,10 @@ def conv_forward(x, w2, cols, z, oh, ow, kh, kw, sh, sw, dh, dw, top, left):
     Shapes: x (n, h, w, c); w2 (kh * kw * c, f); cols (n * oh * ow, kh * kw * c); z (n * oh * ow, f).
     """
     if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
-        np.dot(x.reshape(-1, x.shape[3]), w2, z)
+        serial_matmul_nn(x.reshape(-1, x.shape[3]), w2, z)
     else:
         im2col(x, cols, oh, ow, kh, kw, sh, sw, dh, dw, top, left)
-        np.dot(cols, w2, z)
+        serial_matmul_nn(cols, w2, z)
 
 
 @kernel
@@ -248,7 +251,7 @@ def conv_backward(cols, w2, grad_z, need_grad_x, grad_w2, grad_cols, grad_x, oh,
 
     Shapes: as conv_forward; grad_w2 like w2; grad_cols like cols; grad_x like x.
     """
-    np.dot(cols.T, grad_z, grad_w2)
+    serial_matmul_tn(cols, grad_z, grad_w2)
     if need_grad_x:
         if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
             np.dot(grad_z, w2.T, grad_x.reshape(-1, grad_x.shape[3]))
@@ -280,12 +283,12 @@ def conv_transpose_backward(grad_y, x2, w2, cols, need_grad_x, grad_w2, grad_x2,
     """
     if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
         rows = grad_y.reshape(-1, grad_y.shape[3])
-        np.dot(rows.T, x2, grad_w2)
+        serial_matmul_tn(rows, x2, grad_w2)
         if need_grad_x:
             np.dot(rows, w2, grad_x2)
     else:
         im2col(grad_y, cols, oh, ow, kh, kw, sh, sw, dh, dw, top, left)
-        np.dot(cols.T, x2, grad_w2)
+        serial_matmul_tn(cols, x2, grad_w2)
         if need_grad_x:
             np.dot(cols, w2, grad_x2)
 

@@ -23,7 +23,7 @@ from engine.kernels._jit import kernel
 from engine.kernels.activations import (SIGMOID, TANH, activation_derivative_numpy, activation_derivative_scalar,
                                         activation_forward_numpy, activation_scalar)
 from engine.kernels.dense import add_bias, column_sums
-from engine.kernels.recurrent_matmul import serial_matmul_nn, serial_matmul_nt, serial_matmul_tn
+from engine.kernels.serial_matmul import serial_matmul_nn, serial_matmul_nt, serial_matmul_tn
 
 
 @kernel

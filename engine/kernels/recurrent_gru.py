@@ -15,7 +15,7 @@ from engine.kernels.dense import column_sums
 from engine.kernels.recurrent import (_ONE, activate_block, add_into, add_output_grad, derivative_block,
                                       input_gradients, project_inputs, recurrent_kernel_gradient,
                                       twin_activation, twin_derivative, twin_step_grads)
-from engine.kernels.recurrent_matmul import serial_matmul_nn, serial_matmul_nt, serial_matmul_tn
+from engine.kernels.serial_matmul import serial_matmul_nn, serial_matmul_nt, serial_matmul_tn
 
 
 @kernel

@@ -234,6 +234,43 @@ class _Conv(ScratchMixin, Layer):
 
     # -- computation -------------------------------------------------------------------------------------------
     def forward(self, inputs, training):
+        z = self.forward_linear(inputs).reshape(-1, self.filters)
+        a = self.activate(z)
+        self._z, self._a = z, a
+        return a.reshape(self._out_shape)
+
+    def activate(self, z) -> np.ndarray:
+        """Add the bias to the rows ``z`` (m, filters) in place and return the activation of them."""
+        bias, _ = self._bias()
+        act = self._activation
+        if act.name == "relu":
+            a = np.empty_like(z)
+            bias_relu(z, bias, a)
+            return a
+        if self.use_bias:
+            add_bias_rows(z, bias)
+        return z if act.name == "linear" else act.forward(z)
+
+    def activation_backward(self, z, a, grad_a) -> np.ndarray:
+        """dL/dz from dL/da for rows z, a = ``activate(z)`` (m, filters); writes the bias gradient."""
+        grad_a = np.ascontiguousarray(grad_a, dtype=z.dtype).reshape(z.shape)
+        act = self._activation
+        if act.name == "relu":
+            grad_z = np.empty_like(grad_a)
+            relu_backward_sum(z, grad_a, grad_z, self._bias()[1])
+            return grad_z
+        grad_z = grad_a if act.name == "linear" else act.backward(z, a, grad_a)
+        if self.use_bias:
+            sum_rows(grad_z, self._bias()[1])
+        return grad_z
+
+    def forward_linear(self, inputs) -> np.ndarray:
+        """The convolution alone, without bias or activation, shaped like the output: (n, *positions, filters).
+
+        A max pooling that is this layer's only reader calls it and adds the bias and applies the activation
+        after pooling (``engine.layers.pooling``), on a quarter of the values; ``backward_linear`` is its way
+        back.
+        """
         kernel = self.weights_by_name["kernel"].value
         x = np.ascontiguousarray(inputs[0], dtype=kernel.dtype)
         self._x_shape = x.shape
@@ -241,31 +278,19 @@ class _Conv(ScratchMixin, Layer):
         image = x.reshape((x.shape[0], 1) + x.shape[1:]) if self.rank == 1 else x
         z, out_image_shape = self._linear_forward(image, kernel)
         self._out_shape = (x.shape[0],) + out_image_shape[2 if self.rank == 1 else 1:]
-        bias, _ = self._bias()
-        act = self._activation
-        if act.name == "relu":
-            a = np.empty_like(z)
-            bias_relu(z, bias, a)
-        else:
-            if self.use_bias:
-                add_bias_rows(z, bias)
-            a = z if act.name == "linear" else act.forward(z)
-        self._z, self._a = z, a
-        return a.reshape(self._out_shape)
+        self._z = self._a = None  # set by forward(); a pooled run keeps its sums in the pooling layer
+        return z.reshape(self._out_shape)
+
+    def backward_linear(self, grad_z) -> list:
+        """dL/d(input) from dL/d(``forward_linear``'s output); writes the kernel gradient (not the bias's)."""
+        rows = np.ascontiguousarray(grad_z, dtype=self.weights_by_name["kernel"].value.dtype)
+        return self._input_gradient(rows.reshape(-1, self.filters))
 
     def pre_activation(self):
         return self._z
 
     def backward(self, grad_output):
-        grad_a = np.ascontiguousarray(grad_output, dtype=self._z.dtype).reshape(self._z.shape)
-        act = self._activation
-        if act.name == "relu":
-            grad_z = np.empty_like(grad_a)
-            relu_backward_sum(self._z, grad_a, grad_z, self._bias()[1])
-            return self._input_gradient(grad_z)
-        if act.name != "linear":
-            grad_a = act.backward(self._z, self._a, grad_a)
-        return self.backward_from_pre_activation(grad_a)
+        return self._input_gradient(self.activation_backward(self._z, self._a, grad_output))
 
     def backward_from_pre_activation(self, grad_pre_activation):
         grad_z = np.ascontiguousarray(grad_pre_activation, dtype=self._z.dtype).reshape(self._z.shape)

@@ -13,8 +13,8 @@ import numpy as np
 from engine.kernels.pool import (avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward,
                                  max_pool_values)
 from engine.layers.base import Layer, ParamSpec
-from engine.layers.conv import (ScratchMixin, check_data_format, check_padding, declared_input_shape,
-                                image_shape, int_tuple, window_geometry)
+from engine.layers.conv import (ScratchMixin, _ForwardConv, check_data_format, check_padding,
+                                declared_input_shape, image_shape, int_tuple, window_geometry)
 from engine.layers.registry import register_layer
 
 
@@ -78,6 +78,32 @@ class _Pooling(_PoolingBase):
         shape = image_shape(self, input_shapes[0], self.rank)
         geometries = self._geometries(shape[:-1])
         return tuple(None if g is None else g.out for g in geometries) + (shape[-1],)
+
+    # -- a max pooling run together with the convolution before it ------------------------------------------
+    # relu(max(z) + b) = max(relu(z + b)): a non-decreasing activation commutes with the maximum, and the
+    # maximum of z is where the maximum of relu(z + b) is (where they differ, every value of the window is
+    # clipped to 0 and its gradient is 0 either way). So the convolution's raw sums are pooled first and the
+    # bias and activation applied to a quarter of the values (pool 2×2), which also saves a full-size pass
+    # over the convolution's output each way. Only relu and linear: a saturating activation could tie where z
+    # does not and send the gradient elsewhere than the layer-by-layer run.
+    def can_follow(self, layer: Layer) -> bool:
+        """True when this pooling may run together with ``layer`` (see above) as that layer's only reader."""
+        return (self.mode == "max" and isinstance(layer, _ForwardConv) and layer.rank == self.rank
+                and layer.activation in ("relu", "linear"))
+
+    def forward_after(self, conv: _ForwardConv, inputs, training):
+        """This pooling of ``conv``'s output for ``conv``'s inputs; the same numbers as running them in turn."""
+        pooled = self.forward([conv.forward_linear(inputs)], training)
+        rows = pooled.reshape(-1, conv.filters)  # a fresh array: the bias is added in place
+        a = conv.activate(rows)
+        self._after = (conv, rows, a)
+        return a.reshape(pooled.shape)
+
+    def backward_into(self, grad_output) -> list:
+        """dL/d(the convolution's input) after ``forward_after``; writes the convolution's gradients."""
+        conv, rows, a = self._after
+        (grad_z,) = self.backward(conv.activation_backward(rows, a, grad_output))
+        return conv.backward_linear(grad_z)
 
     def _geometries(self, sizes):
         return window_geometry(self, sizes, self.pool_size, self.strides, (1,) * self.rank, self.padding,

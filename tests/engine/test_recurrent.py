@@ -17,7 +17,7 @@ import pytest
 
 from engine.kernels import recurrent as rk
 from engine.kernels import recurrent_gru as gk
-from engine.kernels import recurrent_matmul as rmm
+from engine.kernels import serial_matmul as rmm
 from engine.kernels.activations import SIGMOID, SOFTSIGN, TANH
 from engine.layers import GRU, LSTM, Dense, Embedding, RepeatVector, ShapeError, SimpleRNN, TimeDistributed
 from engine.network import Network
