@@ -86,6 +86,16 @@ def kernel(function):
     return numba.njit(**JIT_OPTIONS)(function)
 
 
+def single_thread() -> bool:
+    """True when the engine has one thread (``NUMBA_NUM_THREADS=1``, read without starting numba's pool).
+
+    Some products are faster cut into single-thread blocks, others as one call BLAS splits over its threads;
+    the kernels' callers choose by this. Whoever limits the threads sets numba's and BLAS's alike (the
+    benchmarks do).
+    """
+    return numba.config.NUMBA_NUM_THREADS == 1
+
+
 # Numba's 'workqueue' threading layer (the only one a pip install has on some platforms) aborts the process
 # when two threads enter parallel regions at once. Parallel kernels take this lock; serial ones need not.
 parallel_region_lock = threading.Lock()

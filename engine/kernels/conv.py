@@ -25,6 +25,7 @@ import numpy as np
 
 from engine.kernels._jit import kernel
 from engine.kernels.activations import RELU, activation_derivative_scalar, activation_scalar
+from engine.kernels.pool import max_pool_values
 from engine.kernels.serial_matmul import serial_matmul_nn, serial_matmul_tn
 
 PADDINGS = ("valid", "same", "causal")
@@ -231,17 +232,44 @@ def is_identity(args: tuple[int, ...]) -> bool:
 # numpy ships a second OpenBLAS with its own thread pool, and two pools spinning on the same cores slow every
 # product down many times over (measured: a 12 ms training step took 150 ms on 2 busy cores).
 @kernel
-def conv_forward(x, w2, cols, z, oh, ow, kh, kw, sh, sw, dh, dw, top, left):
+def conv_forward(x, w2, cols, z, oh, ow, kh, kw, sh, sw, dh, dw, top, left, blocks=True):
     """z = im2col(x) @ w2 (bias and activation follow in ``bias_activation``). A 1×1 kernel with stride 1 and
     no padding multiplies x itself (``cols`` is then unused: pass x reshaped as the cols of the backward).
+    ``blocks``: the product in single-thread blocks (faster on one thread), else one call BLAS may split
+    over its threads.
 
     Shapes: x (n, h, w, c); w2 (kh * kw * c, f); cols (n * oh * ow, kh * kw * c); z (n * oh * ow, f).
     """
     if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
-        serial_matmul_nn(x.reshape(-1, x.shape[3]), w2, z)
+        cols = x.reshape(-1, x.shape[3])
     else:
         im2col(x, cols, oh, ow, kh, kw, sh, sw, dh, dw, top, left)
+    if blocks:
         serial_matmul_nn(cols, w2, z)
+    else:
+        np.dot(cols, w2, z)
+
+
+@kernel
+def conv_max_pool_values(x, w2, cols, z, out, oh, ow, kh, kw, sh, sw, dh, dw, top, left, ph, pw, psh, psw, ptop,
+                         pleft):
+    """out = max pooling of ``conv_forward``'s sums (inference: no argmax), a few samples at a time.
+
+    Each block of samples goes through im2col, its product and its pooling while its sums are still in cache:
+    the full-batch sums are never written. The block is as many samples as ``z`` has room for.
+    Shapes: x (n, h, w, c); w2, cols, z as conv_forward but for ``z.shape[0] // (oh * ow)`` samples;
+    out (n, pooled rows, pooled columns, f).
+    """
+    n = x.shape[0]
+    f = w2.shape[1]
+    block = z.shape[0] // (oh * ow)
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        rows = (stop - start) * oh * ow
+        im2col(x[start:stop], cols[:rows], oh, ow, kh, kw, sh, sw, dh, dw, top, left)
+        serial_matmul_nn(cols[:rows], w2, z[:rows])
+        max_pool_values(z[:rows].reshape((stop - start, oh, ow, f)), out[start:stop], ph, pw, psh, psw, ptop,
+                        pleft)
 
 
 @kernel

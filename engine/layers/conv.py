@@ -12,9 +12,10 @@ from typing import ClassVar, Sequence
 
 import numpy as np
 
+from engine.kernels._jit import single_thread
 from engine.kernels.conv import (AxisGeometry, add_bias_rows, axis_geometry, bias_relu, conv_backward, conv_forward,
-                                 conv_transpose_backward, conv_transpose_forward, geometry_args, is_identity,
-                                 relu_backward_sum, sum_rows, transpose_axis_geometry)
+                                 conv_max_pool_values, conv_transpose_backward, conv_transpose_forward,
+                                 geometry_args, is_identity, relu_backward_sum, sum_rows, transpose_axis_geometry)
 from engine.layers.base import KERNEL_AND_BIAS_SPECS, Layer, ParamSpec, ShapeError, WeightSpec
 from engine.layers.options import set_kernel_and_bias_options
 from engine.layers.registry import register_layer
@@ -314,6 +315,31 @@ class _Conv(ScratchMixin, Layer):
 class _ForwardConv(_Conv):
     """Conv1D / Conv2D: z = im2col(x) @ kernel + bias."""
 
+    #: sums per block in ``max_pooled_sums`` (256 KB of float32: a block stays in a core's cache)
+    POOLED_BLOCK_VALUES = 65536
+
+    def max_pooled_sums(self, inputs, pool_args_for) -> np.ndarray | None:
+        """Inference: the raw sums (no bias, no activation) max-pooled, computed a few samples at a time so
+        the full-batch sums are never written; None for a 1×1 kernel (then nothing is gained).
+
+        ``pool_args_for(sizes)`` gives the pooling kernel's arguments for the output's spatial sizes. Returns
+        the pooled image (n, pooled rows, pooled columns, filters); a 1-D layer's has one row.
+        """
+        kernel = self.weights_by_name["kernel"].value
+        x = np.ascontiguousarray(inputs[0], dtype=kernel.dtype)
+        args = self._im2col_args(x.shape[1:-1])
+        if is_identity(args):
+            return None
+        image = x.reshape((x.shape[0], 1) + x.shape[1:]) if self.rank == 1 else x
+        oh, ow = args[:2]
+        pool_args = pool_args_for((oh, ow)[2 - self.rank:])
+        block = min(x.shape[0], max(1, self.POOLED_BLOCK_VALUES // (oh * ow * self.filters)))
+        cols = self._scratch("pooled_cols", (block * oh * ow, kernel.size // self.filters), kernel.dtype)
+        z = self._scratch("pooled_sums", (block * oh * ow, self.filters), kernel.dtype)
+        out = np.empty((x.shape[0],) + pool_args[:2] + (self.filters,), dtype=kernel.dtype)
+        conv_max_pool_values(image, kernel.reshape(-1, self.filters), cols, z, out, *args, *pool_args[2:])
+        return out
+
     def _linear_forward(self, image, kernel):
         n = image.shape[0]
         oh, ow = self._args[:2]
@@ -322,7 +348,7 @@ class _ForwardConv(_Conv):
             cols = image.reshape(-1, image.shape[-1])  # a 1×1 kernel reads the image as it is
         else:
             cols = self._scratch("cols", (n * oh * ow, kernel.size // self.filters), kernel.dtype)
-        conv_forward(image, kernel.reshape(-1, self.filters), cols, z, *self._args)
+        conv_forward(image, kernel.reshape(-1, self.filters), cols, z, *self._args, single_thread())
         self._image, self._cols = image, cols
         return z, (n, oh, ow, self.filters)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.kernels._jit import single_thread
 from engine.kernels.dense import dense_backward, dense_forward
 from engine.layers.base import KERNEL_AND_BIAS_SPECS, Layer, ParamSpec, ShapeError, WeightSpec
 from engine.layers.options import set_kernel_and_bias_options
@@ -79,7 +80,7 @@ class Dense(Layer):
         kernel = self.weights_by_name["kernel"].value
         bias, _ = self._bias_arrays()
         z = np.empty((x2.shape[0], self.units), dtype=kernel.dtype)
-        dense_forward(x2, kernel, bias, self.use_bias, z)
+        dense_forward(x2, kernel, bias, self.use_bias, z, True, single_thread())
         self._x, self._z = x2, z
         a = self._activation.forward(z) if self._activation.name != "linear" else z
         self._a = a

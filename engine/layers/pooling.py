@@ -93,15 +93,22 @@ class _Pooling(_PoolingBase):
 
     def forward_after(self, conv: _ForwardConv, inputs, training):
         """This pooling of ``conv``'s output for ``conv``'s inputs; the same numbers as running them in turn."""
-        pooled = self.forward([conv.forward_linear(inputs)], training)
+        pooled = None if training else conv.max_pooled_sums(inputs, self._pool_args)
+        if pooled is None:
+            pooled = self.forward([conv.forward_linear(inputs)], training)
+        else:
+            pooled = self._output(pooled, pooled.shape[0])
         rows = pooled.reshape(-1, conv.filters)  # a fresh array: the bias is added in place
         a = conv.activate(rows)
-        self._after = (conv, rows, a)
+        self._after = (conv, rows, a, None if training else inputs)
         return a.reshape(pooled.shape)
 
     def backward_into(self, grad_output) -> list:
         """dL/d(the convolution's input) after ``forward_after``; writes the convolution's gradients."""
-        conv, rows, a = self._after
+        conv, rows, a, inference_inputs = self._after
+        if inference_inputs is not None:  # an inference pass kept nothing to go back through: run it again
+            self.forward_after(conv, inference_inputs, training=True)
+            conv, rows, a, _ = self._after
         (grad_z,) = self.backward(conv.activation_backward(rows, a, grad_output))
         return conv.backward_linear(grad_z)
 
