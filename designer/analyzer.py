@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
+from designer.collector import collect_on_gui_thread
+
 from engine.graph.analysis import Analysis, analyze
 from engine.graph.model import Graph
 
@@ -43,6 +45,7 @@ class Analyzer(QObject):
         self._generation = 0
         self._relay = _Relay(self)
         self._relay.done.connect(self._on_done)
+        collect_on_gui_thread()  # before any job runs Python in the pool
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._timer = QTimer(self)

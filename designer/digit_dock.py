@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QDockWidget, QLabel, QVBoxLayout, QWidget
 
+from designer.collector import collect_on_gui_thread
 from designer.i18n import tr
 from designer.neuron_view.weights import graph_key
 from designer.training.live import DockOnScreen
@@ -177,6 +178,7 @@ class DigitDock(QDockWidget):
         self._scaling: dict = {}  # key -> input description or the error met while computing it
         self._relay = _Relay(self)
         self._relay.done.connect(self._on_scaling)
+        collect_on_gui_thread()  # before any job runs Python in the pool
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         panel.snapshot_updated.connect(self._on_snapshot)

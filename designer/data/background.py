@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from designer.collector import collect_on_gui_thread
 from engine.datasets import Cancelled
 
 
@@ -73,6 +74,7 @@ class BackgroundTask(QObject):
         worker.progressed.connect(self._progressed)
         worker.done.connect(self._finished)
         self._worker = worker
+        collect_on_gui_thread()  # before the thread runs Python
         worker.start()
 
     def cancel(self) -> None:

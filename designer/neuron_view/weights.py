@@ -12,6 +12,7 @@ from collections import OrderedDict
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from designer.collector import collect_on_gui_thread
 from designer.neuron_view.chain import DENSE, INPUT, PASS_THROUGH, DenseChain
 from engine.graph.model import Graph
 
@@ -114,6 +115,7 @@ class StartingWeights(QObject):
         self._running: set[str] = set()
         self._relay = _Relay(self)
         self._relay.done.connect(self._on_done)
+        collect_on_gui_thread()  # before any job runs Python in the pool
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
 

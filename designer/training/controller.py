@@ -10,6 +10,7 @@ import weakref
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
+from designer.collector import collect_on_gui_thread
 from designer.training.job import TrainingJob
 from designer.training.worker import TrainingWorker
 
@@ -27,6 +28,7 @@ class TrainingController(QObject):
         self.worker.moveToThread(self.thread)
         self.worker.state_changed.connect(self.state_changed)
         self._sent = 0
+        collect_on_gui_thread()  # before the thread runs Python
         self.thread.start()
         self._send("nice")  # the window stays responsive when training and the GUI compete for the CPU
         _alive.add(self)
