@@ -56,8 +56,10 @@ def test_optimizer_dispatch_matches_generic(code):
         grads = rng.standard_normal(37).astype(np.float32)
         opt.optimizer_update(code, hyper, step, *states[0][:1], grads, *states[0][1:])
         optimizer_update_for(code, hyper, step, *states[1][:1], grads, *states[1][1:])
+    # Not bit for bit: with fastmath's 'contract' LLVM may fuse a multiply-add in one kernel and not in the
+    # other (1 ulp seen after a recompile).
     for a, b in zip(states[0], states[1]):
-        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
 def test_all_finite():
