@@ -231,22 +231,42 @@ def is_identity(args: tuple[int, ...]) -> bool:
 # np.dot runs inside the kernels on purpose: compiled code reaches BLAS through scipy, as the dense kernels do.
 # numpy ships a second OpenBLAS with its own thread pool, and two pools spinning on the same cores slow every
 # product down many times over (measured: a 12 ms training step took 150 ms on 2 busy cores).
+# A block of samples whose receptive fields fill about this many values (256 KB of float32) stays in a core's
+# cache between im2col and its product, and between the input gradient's product and col2im.
+CACHE_BLOCK_VALUES = 65536
+
+
+def block_samples(n: int, positions: int, width: int) -> int:
+    """Samples per cache block for ``positions`` output positions × ``width`` cols columns per sample."""
+    return min(n, max(1, CACHE_BLOCK_VALUES // max(1, positions * width)))
+
+
 @kernel
 def conv_forward(x, w2, cols, z, oh, ow, kh, kw, sh, sw, dh, dw, top, left, blocks=True):
     """z = im2col(x) @ w2 (bias and activation follow in ``bias_activation``). A 1×1 kernel with stride 1 and
     no padding multiplies x itself (``cols`` is then unused: pass x reshaped as the cols of the backward).
-    ``blocks``: the product in single-thread blocks (faster on one thread), else one call BLAS may split
-    over its threads.
+    ``blocks``: a cache block of samples at a time (``block_samples``), each product in single-thread blocks
+    (faster on one thread); else im2col of the whole batch and one product BLAS may split over its threads.
 
     Shapes: x (n, h, w, c); w2 (kh * kw * c, f); cols (n * oh * ow, kh * kw * c); z (n * oh * ow, f).
     """
     if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
         cols = x.reshape(-1, x.shape[3])
+        if blocks:
+            serial_matmul_nn(cols, w2, z)
+        else:
+            np.dot(cols, w2, z)
+    elif blocks:
+        n = x.shape[0]
+        per_sample = oh * ow
+        step = max(1, CACHE_BLOCK_VALUES // (per_sample * cols.shape[1]))
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            r0, r1 = start * per_sample, stop * per_sample
+            im2col(x[start:stop], cols[r0:r1], oh, ow, kh, kw, sh, sw, dh, dw, top, left)
+            serial_matmul_nn(cols[r0:r1], w2, z[r0:r1])
     else:
         im2col(x, cols, oh, ow, kh, kw, sh, sw, dh, dw, top, left)
-    if blocks:
-        serial_matmul_nn(cols, w2, z)
-    else:
         np.dot(cols, w2, z)
 
 
@@ -277,15 +297,25 @@ def conv_backward(cols, w2, grad_z, need_grad_x, grad_w2, grad_cols, grad_x, oh,
                   left):
     """Write dL/dW and (if asked) dL/dx of ``conv_forward`` from dL/dz (``grad_cols`` is scratch).
 
-    Shapes: as conv_forward; grad_w2 like w2; grad_cols like cols; grad_x like x.
+    The input gradient goes a block of samples at a time, as many as ``grad_cols`` has rows for: a cache block
+    (``block_samples``) on one thread, the whole batch (one product over BLAS's threads) otherwise.
+    Shapes: as conv_forward; grad_w2 like w2; grad_cols (samples per block * oh * ow, kh * kw * c); grad_x
+    like x.
     """
     serial_matmul_tn(cols, grad_z, grad_w2)
-    if need_grad_x:
-        if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
-            np.dot(grad_z, w2.T, grad_x.reshape(-1, grad_x.shape[3]))
-        else:
-            np.dot(grad_z, w2.T, grad_cols)
-            col2im(grad_cols, grad_x, oh, ow, kh, kw, sh, sw, dh, dw, top, left)
+    if not need_grad_x:
+        return
+    if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
+        np.dot(grad_z, w2.T, grad_x.reshape(-1, grad_x.shape[3]))
+        return
+    n = grad_x.shape[0]
+    per_sample = oh * ow
+    step = max(1, grad_cols.shape[0] // per_sample)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        rows = (stop - start) * per_sample
+        np.dot(grad_z[start * per_sample:stop * per_sample], w2.T, grad_cols[:rows])
+        col2im(grad_cols[:rows], grad_x[start:stop], oh, ow, kh, kw, sh, sw, dh, dw, top, left)
 
 
 @kernel

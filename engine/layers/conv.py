@@ -13,8 +13,8 @@ from typing import ClassVar, Sequence
 import numpy as np
 
 from engine.kernels._jit import single_thread
-from engine.kernels.conv import (AxisGeometry, add_bias_rows, axis_geometry, bias_relu, conv_backward, conv_forward,
-                                 conv_max_pool_values, conv_transpose_backward, conv_transpose_forward,
+from engine.kernels.conv import (AxisGeometry, add_bias_rows, axis_geometry, bias_relu, block_samples, conv_backward,
+                                 conv_forward, conv_max_pool_values, conv_transpose_backward, conv_transpose_forward,
                                  geometry_args, is_identity, relu_backward_sum, sum_rows, transpose_axis_geometry)
 from engine.layers.base import KERNEL_AND_BIAS_SPECS, Layer, ParamSpec, ShapeError, WeightSpec
 from engine.layers.options import set_kernel_and_bias_options
@@ -356,7 +356,9 @@ class _ForwardConv(_Conv):
         slot = self.weights_by_name["kernel"]
         if self.need_input_grad:
             grad_x = np.empty(self._image.shape, dtype=grad_z.dtype)
-            grad_cols = self._scratch("grad_cols", self._cols.shape, grad_z.dtype)
+            n, positions = self._image.shape[0], self._cols.shape[0] // self._image.shape[0]
+            samples = block_samples(n, positions, self._cols.shape[1]) if single_thread() else n
+            grad_cols = self._scratch("grad_cols", (samples * positions, self._cols.shape[1]), grad_z.dtype)
         else:
             grad_x, grad_cols = _unused(4, grad_z.dtype), _unused(2, grad_z.dtype)
         conv_backward(self._cols, slot.value.reshape(-1, self.filters), grad_z, self.need_input_grad,

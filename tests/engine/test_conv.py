@@ -401,3 +401,24 @@ def test_slide_cnn_learns_mnist_digits():
     _, accuracy = model.evaluate(x_test, data.y_test, verbose=0)
     print(f"slide CNN on MNIST: test accuracy {accuracy:.4f} after 5 epochs, fit took {seconds:.1f} s")
     assert accuracy >= 0.96
+
+
+@pytest.mark.parametrize("blocks", [True, False])
+@pytest.mark.parametrize("samples_per_block", [1, 2, 5])
+def test_conv_kernels_give_the_same_numbers_block_by_block(blocks, samples_per_block):
+    """Cache blocks of samples (forward: one sample's 38×38×72 fields already fill a block; backward: as many
+    samples as the grad_cols scratch holds, the last block short) against the twins."""
+    x, kernel4, args = _case((40, 40, 8, 3, 3, 1, 1, 1, 1, "valid"), np.float64, batch=5)
+    rows, filters = args[0] * args[1] * x.shape[0], kernel4.shape[-1]
+    z, cols = np.empty((rows, filters)), np.empty((rows, kernel4.size // filters))
+    conv_forward(x, kernel4.reshape(-1, filters), cols, z, *args, blocks)
+    expected = conv_forward_numpy(x, kernel4, None, args)
+    np.testing.assert_allclose(z.reshape(expected.shape), expected, rtol=1e-10, atol=1e-12)
+    grad_out = np.random.default_rng(1).normal(size=expected.shape)
+    grad_w, grad_x = np.empty((kernel4.size // filters, filters)), np.full_like(x, np.nan)
+    grad_cols = np.empty((samples_per_block * args[0] * args[1], cols.shape[1]))
+    conv_backward(cols, kernel4.reshape(-1, filters), grad_out.reshape(rows, filters), True, grad_w, grad_cols,
+                  grad_x, *args)
+    want_k, _, want_x = conv_backward_numpy(x, kernel4, grad_out, args)
+    np.testing.assert_allclose(grad_w.reshape(kernel4.shape), want_k, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grad_x, want_x, rtol=1e-10, atol=1e-12)
