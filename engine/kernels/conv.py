@@ -26,7 +26,7 @@ import numpy as np
 from engine.kernels._jit import kernel
 from engine.kernels.activations import RELU, activation_derivative_scalar, activation_scalar
 from engine.kernels.pool import max_pool_values
-from engine.kernels.serial_matmul import serial_matmul_nn, serial_matmul_tn
+from engine.kernels.serial_matmul import rows_matmul_nn, rows_matmul_tn
 
 PADDINGS = ("valid", "same", "causal")
 
@@ -253,7 +253,7 @@ def conv_forward(x, w2, cols, z, oh, ow, kh, kw, sh, sw, dh, dw, top, left, bloc
     if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
         cols = x.reshape(-1, x.shape[3])
         if blocks:
-            serial_matmul_nn(cols, w2, z)
+            rows_matmul_nn(cols, w2, z)
         else:
             np.dot(cols, w2, z)
     elif blocks:
@@ -264,7 +264,7 @@ def conv_forward(x, w2, cols, z, oh, ow, kh, kw, sh, sw, dh, dw, top, left, bloc
             stop = min(n, start + step)
             r0, r1 = start * per_sample, stop * per_sample
             im2col(x[start:stop], cols[r0:r1], oh, ow, kh, kw, sh, sw, dh, dw, top, left)
-            serial_matmul_nn(cols[r0:r1], w2, z[r0:r1])
+            rows_matmul_nn(cols[r0:r1], w2, z[r0:r1])
     else:
         im2col(x, cols, oh, ow, kh, kw, sh, sw, dh, dw, top, left)
         np.dot(cols, w2, z)
@@ -287,7 +287,7 @@ def conv_max_pool_values(x, w2, cols, z, out, oh, ow, kh, kw, sh, sw, dh, dw, to
         stop = min(n, start + block)
         rows = (stop - start) * oh * ow
         im2col(x[start:stop], cols[:rows], oh, ow, kh, kw, sh, sw, dh, dw, top, left)
-        serial_matmul_nn(cols[:rows], w2, z[:rows])
+        rows_matmul_nn(cols[:rows], w2, z[:rows])
         max_pool_values(z[:rows].reshape((stop - start, oh, ow, f)), out[start:stop], ph, pw, psh, psw, ptop,
                         pleft)
 
@@ -302,7 +302,7 @@ def conv_backward(cols, w2, grad_z, need_grad_x, grad_w2, grad_cols, grad_x, oh,
     Shapes: as conv_forward; grad_w2 like w2; grad_cols (samples per block * oh * ow, kh * kw * c); grad_x
     like x.
     """
-    serial_matmul_tn(cols, grad_z, grad_w2)
+    rows_matmul_tn(cols, grad_z, grad_w2)
     if not need_grad_x:
         return
     if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
@@ -341,12 +341,12 @@ def conv_transpose_backward(grad_y, x2, w2, cols, need_grad_x, grad_w2, grad_x2,
     """
     if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
         rows = grad_y.reshape(-1, grad_y.shape[3])
-        serial_matmul_tn(rows, x2, grad_w2)
+        rows_matmul_tn(rows, x2, grad_w2)
         if need_grad_x:
             np.dot(rows, w2, grad_x2)
     else:
         im2col(grad_y, cols, oh, ow, kh, kw, sh, sw, dh, dw, top, left)
-        serial_matmul_tn(cols, x2, grad_w2)
+        rows_matmul_tn(cols, x2, grad_w2)
         if need_grad_x:
             np.dot(cols, w2, grad_x2)
 

@@ -62,13 +62,17 @@ def matmul_nn_split(a, b, out):
     n, k = a.shape
     m = b.shape[1]
     step = max(16, SPLIT_PRODUCT // max(1, n * m))
-    part = np.empty_like(out)
+    part = np.empty((n, m), dtype=out.dtype)
     for i in range(n):
         for j in range(m):
             out[i, j] = 0.0
     for start in range(0, k, step):
         stop = min(k, start + step)
-        np.dot(np.ascontiguousarray(a[:, start:stop]), b[start:stop], part)
+        block = np.empty((n, stop - start), dtype=a.dtype)  # BLAS wants the columns block contiguous
+        for i in range(n):
+            for j in range(stop - start):
+                block[i, j] = a[i, start + j]
+        np.dot(block, b[start:stop], part)
         for i in range(n):
             for j in range(m):
                 out[i, j] += part[i, j]

@@ -73,3 +73,38 @@ def serial_matmul_tn(a, b, out):
             for p in range(k):
                 for j in range(width):
                     out[p, c0 + j] += part[p, j]
+
+
+# -- lean variants for the convolutions ---------------------------------------------------------------------
+# A convolution's row blocks are never tiny, so these skip matmul_nn's small-product loops and the column
+# blocks of serial_matmul_tn: one np.dot per block and nothing else, which also keeps numba's first compile
+# short (the convolution kernels' first compile is part of a double-clicked app's first training step).
+_MIN_BLOCK_ROWS = 32  # a wide product (k·m above SERIAL_PRODUCT) still goes in blocks of this many rows
+
+
+@kernel
+def rows_matmul_nn(a, b, out):
+    """out = a @ b in blocks of rows. Shapes: a (n, k), b (k, m), out (n, m)."""
+    n, k = a.shape
+    step = max(_MIN_BLOCK_ROWS, SERIAL_PRODUCT // max(1, k * b.shape[1]))
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        np.dot(a[start:stop], b, out[start:stop])
+
+
+@kernel
+def rows_matmul_tn(a, b, out):
+    """out = aᵀ @ b summed over blocks of rows. Shapes: a (n, k), b (n, m), out (k, m)."""
+    n, k = a.shape
+    m = b.shape[1]
+    step = max(_MIN_BLOCK_ROWS, SERIAL_PRODUCT // max(1, k * m))
+    part = np.empty_like(out)
+    for p in range(k):
+        for j in range(m):
+            out[p, j] = 0.0
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        np.dot(a[start:stop].T, b[start:stop], part)
+        for p in range(k):
+            for j in range(m):
+                out[p, j] += part[p, j]
