@@ -1,9 +1,9 @@
-"""Convolution kernels, channels last: im2col / col2im plus one BLAS product per batch,
+"""Convolution kernels, channels last: im2col / col2im plus BLAS products over the batch's receptive fields,
 and the fused bias + relu passes.
 
 A convolution is rewritten as a matrix product: ``im2col`` copies every receptive field of the batch into
 one row of a preallocated ``cols`` matrix (zeros where the window hangs over the padding), so the forward
-pass is ``cols @ kernel`` (one ``np.dot``: BLAS does the heavy lifting for every sample at once) and the
+pass is ``cols @ kernel`` (BLAS does the heavy lifting, in blocks of rows: see the products below) and the
 weight gradient is ``colsᵀ @ grad``. ``col2im`` is the adjoint of ``im2col``: it adds every row back onto
 the image positions it came from, which gives the input gradient from ``grad @ kernelᵀ``. A transposed
 convolution (Conv2DTranspose) is exactly that adjoint, so the same two kernels serve it too.
@@ -226,8 +226,9 @@ def is_identity(args: tuple[int, ...]) -> bool:
 
 
 # -- the products, over preallocated arrays ------------------------------------------------------------------
-# The tall, thin products (forward, weight gradient) go through engine.kernels.serial_matmul's blocks (its
-# docstring says why); the input gradient's product is as fast in one call and gains from BLAS's threads.
+# The tall, thin products go in row blocks (engine.kernels.serial_matmul's rows_matmul_*; its docstring says
+# why): always for the weight gradient, on one thread for the forward product. The input gradient's product
+# is as fast in one call; it goes a cache block of samples at a time on one thread, the whole batch otherwise.
 # np.dot runs inside the kernels on purpose: compiled code reaches BLAS through scipy, as the dense kernels do.
 # numpy ships a second OpenBLAS with its own thread pool, and two pools spinning on the same cores slow every
 # product down many times over (measured: a 12 ms training step took 150 ms on 2 busy cores).
