@@ -15,7 +15,7 @@ from designer.canvas import style
 from designer.canvas.edge_item import EdgeItem
 from designer.canvas.node_item import NodeItem
 from designer.canvas.ports import PortItem
-from designer.i18n import tr
+from designer.i18n import tr, tr_engine
 from engine.graph.analysis import Analysis
 from engine.graph.model import Edge
 from engine.layers.registry import UnknownLayerError, layer_class
@@ -173,10 +173,11 @@ class CanvasScene(QGraphicsScene):
         self._edge_problems = {}
         for problem in analysis.problems:
             if problem.node_id is not None:
-                self._problems.setdefault(problem.node_id, []).append(problem.message)
+                self._problems.setdefault(problem.node_id, []).append(tr_engine(problem.message))
             if problem.edge is not None:
-                self._edge_problems.setdefault(problem.edge, problem.message)
-        self.global_problems = [p.message for p in analysis.problems if p.node_id is None and p.edge is None]
+                self._edge_problems.setdefault(problem.edge, tr_engine(problem.message))
+        self.global_problems = [tr_engine(p.message) for p in analysis.problems
+                                if p.node_id is None and p.edge is None]
         for node_id in self.nodes:
             self._paint_node_analysis(node_id, analysis)
         for edge in self.edges:

@@ -17,7 +17,7 @@ from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QAbstractSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from designer.editors.values import default_value, format_number, parse_number, to_json
-from designer.i18n import tr
+from designer.i18n import tr, tr_engine
 from engine.layers.base import ParamSpec
 
 _INVALID = object()  # what an editor "shows" while its text cannot be read as a value
@@ -177,7 +177,7 @@ class NumberEditor(ParamEditor):
         try:
             value = self._parse(text)
         except ValueError as error:
-            self._fail(str(error))
+            self._fail(tr_engine(str(error)))
             return
         self._commit(value)
 

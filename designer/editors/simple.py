@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSizePolicy
 
 from designer.editors.base import ParamEditor
 from designer.editors.values import format_shape, parse_shape
-from designer.i18n import tr
+from designer.i18n import tr, tr_engine
 from engine import activations
 from engine.layers.base import ParamSpec
 
@@ -120,7 +120,7 @@ class LineEditor(ParamEditor):
         try:
             value = self.parse(text)
         except ValueError as error:
-            self._fail(str(error))
+            self._fail(tr_engine(str(error)))
             return
         self._commit(value)
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout
 from designer import commands
 from designer.data.dataset_chooser import DatasetChooser
 from designer.data.point_drawing import PointDrawing
-from designer.i18n import tr
+from designer.i18n import tr, tr_engine
 from designer.training.controller import TrainingController
 from designer.training.job import (DEFAULT_DATASET, LIVE_KEYS, checked_settings, history_rows, job_from_document,
                                    settings_of)
@@ -261,7 +261,7 @@ class TrainingPanel(QWidget):
     def _on_state(self, state: str, message: str) -> None:
         self.state = state
         self._shown_state = (state, message)
-        text = state_text(state)
+        text, message = state_text(state), tr_engine(message)
         self.status_label.setText(f"{text}\n{message}" if message else text)
         self.status_label.setStyleSheet("color: #b3261e;" if state in ("diverged", "error") else "")
         running = state in ("running", "preparing")
@@ -317,7 +317,7 @@ class TrainingPanel(QWidget):
             self._writing = False
 
     def show_problem(self, text: str) -> None:
-        self.status_label.setText(text)
+        self.status_label.setText(tr_engine(text))
         self.status_label.setStyleSheet("color: #b3261e;")
 
     # -- export ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QFormLayo
                                QSizePolicy, QSpinBox, QWidget)
 
 from designer import commands
-from designer.i18n import tr
+from designer.i18n import tr, tr_engine
 from designer.training.job import DEFAULT_DATASET, settings_of
 from engine import losses, optimizers
 from engine.session_settings import EARLY_STOPPING_DEFAULTS, TrainingSettings
@@ -249,7 +249,7 @@ class SettingsForm(QWidget):
         try:
             TrainingSettings.from_dict({**current, key: value})
         except ValueError as error:
-            self.problem.emit(str(error))
+            self.problem.emit(tr_engine(str(error)))
             self.refresh()
             return False
         self.document.push(commands.SetTraining(self.document, key, value))

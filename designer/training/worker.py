@@ -21,6 +21,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
 
+from designer.i18n import tr
 from designer.training.job import TrainingJob, history_columns
 
 CHUNK_SECONDS = 0.03  # training between two looks at the command queue
@@ -351,6 +352,8 @@ def input_description(session) -> dict:
 def _finished_text(session) -> str:
     if session.finished == "early_stopping" and session.early_stop:
         stop = session.early_stop
-        restored = " (its weights were restored)" if stop["restored"] else ""
-        return f"early stopping: {stop['monitor']} stopped improving; the best epoch was {stop['best_epoch']}{restored}"
-    return f"all {session.settings.epochs} epochs are done"
+        text = (tr("early stopping: {monitor} stopped improving; the best epoch was {epoch} (its weights were "
+                   "restored)") if stop["restored"] else
+                tr("early stopping: {monitor} stopped improving; the best epoch was {epoch}"))
+        return text.format(monitor=stop["monitor"], epoch=stop["best_epoch"])
+    return tr("all {epochs} epochs are done").format(epochs=session.settings.epochs)
