@@ -26,7 +26,7 @@ class GraphError(ValueError):
 
 class Network:
     def __init__(self, graph: Graph, layers: dict[str, Layer] | None = None, seed: int | None = None,
-                 dtype=np.float32):
+                 dtype=np.float32, pool_with_convolutions: bool = True):
         analysis = analyze(graph, layers)
         if not analysis.ok:
             raise GraphError(analysis.problems)
@@ -56,12 +56,10 @@ class Network:
                 layer.need_input_grad = not all(source in self.input_ids for source in self._sources[node_id])
         self._pack()
         self._outputs: dict[str, np.ndarray] = {}
-        #: max pooling id → id of the convolution it runs together with (``_pooled_convolutions``)
-        self.pooled_convolutions = self._pooled_convolutions() if self.fuse_conv_pool else {}
+        #: max pooling id → id of the convolution it runs together with (``_pooled_convolutions``); empty
+        #: when ``pool_with_convolutions`` is False (every layer on its own: tests compare both ways)
+        self.pooled_convolutions = self._pooled_convolutions() if pool_with_convolutions else {}
         self._skipped = set(self.pooled_convolutions.values())
-
-    #: False runs every layer on its own (tests compare both ways)
-    fuse_conv_pool = True
 
     def _pooled_convolutions(self) -> dict[str, str]:
         """Max poolings that are the only reader of a relu/linear convolution: they run as one step

@@ -315,9 +315,6 @@ class _Conv(ScratchMixin, Layer):
 class _ForwardConv(_Conv):
     """Conv1D / Conv2D: z = im2col(x) @ kernel + bias."""
 
-    #: sums per block in ``max_pooled_sums`` (256 KB of float32: a block stays in a core's cache)
-    POOLED_BLOCK_VALUES = 65536
-
     def max_pooled_sums(self, inputs, pool_args_for) -> np.ndarray | None:
         """Inference: the raw sums (no bias, no activation) max-pooled, computed a few samples at a time so
         the full-batch sums are never written; None for a 1×1 kernel (then nothing is gained).
@@ -333,7 +330,7 @@ class _ForwardConv(_Conv):
         image = x.reshape((x.shape[0], 1) + x.shape[1:]) if self.rank == 1 else x
         oh, ow = args[:2]
         pool_args = pool_args_for((oh, ow)[2 - self.rank:])
-        block = min(x.shape[0], max(1, self.POOLED_BLOCK_VALUES // (oh * ow * self.filters)))
+        block = block_samples(x.shape[0], oh * ow, self.filters)  # its sums stay in cache
         cols = self._scratch("pooled_cols", (block * oh * ow, kernel.size // self.filters), kernel.dtype)
         z = self._scratch("pooled_sums", (block * oh * ow, self.filters), kernel.dtype)
         out = np.empty((x.shape[0],) + pool_args[:2] + (self.filters,), dtype=kernel.dtype)

@@ -13,8 +13,8 @@ import numpy as np
 from engine.kernels.pool import (avg_pool_backward, avg_pool_forward, max_pool_backward, max_pool_forward,
                                  max_pool_values)
 from engine.layers.base import Layer, ParamSpec
-from engine.layers.conv import (ScratchMixin, _ForwardConv, check_data_format, check_padding,
-                                declared_input_shape, image_shape, int_tuple, window_geometry)
+from engine.layers.conv import (ScratchMixin, check_data_format, check_padding, declared_input_shape,
+                                image_shape, int_tuple, window_geometry)
 from engine.layers.registry import register_layer
 
 
@@ -88,10 +88,10 @@ class _Pooling(_PoolingBase):
     # does not and send the gradient elsewhere than the layer-by-layer run.
     def can_follow(self, layer: Layer) -> bool:
         """True when this pooling may run together with ``layer`` (see above) as that layer's only reader."""
-        return (self.mode == "max" and isinstance(layer, _ForwardConv) and layer.rank == self.rank
-                and layer.activation in ("relu", "linear"))
+        return (self.mode == "max" and hasattr(layer, "max_pooled_sums")  # Conv1D / Conv2D, not transposed
+                and layer.rank == self.rank and layer.activation in ("relu", "linear"))
 
-    def forward_after(self, conv: _ForwardConv, inputs, training):
+    def forward_after(self, conv: Layer, inputs, training):
         """This pooling of ``conv``'s output for ``conv``'s inputs; the same numbers as running them in turn."""
         pooled = None if training else conv.max_pooled_sums(inputs, self._pool_args)
         if pooled is None:

@@ -47,8 +47,8 @@ CASES = {
 def twin_networks(graph, dtype=np.float64):
     """The same network run fused and layer by layer, with the same weights."""
     fused = Network(graph, seed=5, dtype=dtype)
-    plain = Network(graph.copy(), seed=5, dtype=dtype)
-    plain.pooled_convolutions, plain._skipped = {}, set()
+    plain = Network(graph.copy(), seed=5, dtype=dtype, pool_with_convolutions=False)
+    assert plain.pooled_convolutions == {}
     plain.set_weight_dict(fused.weight_dict())
     return fused, plain
 
