@@ -48,20 +48,23 @@ def matmul_nn(a, b, out, blas=True):
                 out[i, j] += aip * b[p, j]
 
 
+# OpenBLAS runs a product of up to this many multiply-adds on one thread (engine.kernels.serial_matmul says
+# more); the blocked products here and there are cut to this size.
+SERIAL_PRODUCT = 4 * 65536
+
 # A product of few rows and a long reduction (a batch of 32 into a Dense layer of 5408 inputs) runs ~25 %
-# faster on one thread as a sum of products over blocks of k small enough for OpenBLAS's single-thread
-# small-product path (its general path is slow on that shape); with more threads the one big call wins, as
-# BLAS splits it. The caller decides (``engine.kernels._jit.single_thread``).
-SPLIT_PRODUCT = 262144  # multiply-adds per block
+# faster on one thread as a sum of products over blocks of k of that size, which OpenBLAS takes on its
+# single-thread small-product path (its general path is slow on that shape); with more threads the one big
+# call wins, as BLAS splits it. The caller decides (``engine.kernels._jit.single_thread``).
 SPLIT_MAX_ROWS = 64
 
 
 @kernel
 def matmul_nn_split(a, b, out):
-    """out = a @ b as a sum over blocks of k (see SPLIT_PRODUCT). Shapes: a (n, k), b (k, m), out (n, m)."""
+    """out = a @ b as a sum over blocks of k (see above). Shapes: a (n, k), b (k, m), out (n, m)."""
     n, k = a.shape
     m = b.shape[1]
-    step = max(16, SPLIT_PRODUCT // max(1, n * m))
+    step = max(16, SERIAL_PRODUCT // max(1, n * m))
     part = np.empty((n, m), dtype=out.dtype)
     for i in range(n):
         for j in range(m):
@@ -142,7 +145,7 @@ def column_sums(g, out):
 def dense_forward(x, w, b, use_bias, z, blas=True, split=False):
     """z = x @ w (+ b); ``split``: few rows and a long reduction on one thread (``matmul_nn_split``)."""
     n, k = x.shape
-    if split and n <= SPLIT_MAX_ROWS and n * k * w.shape[1] > 2 * SPLIT_PRODUCT:
+    if split and n <= SPLIT_MAX_ROWS and n * k * w.shape[1] > 2 * SERIAL_PRODUCT:
         matmul_nn_split(x, w, z)
     else:
         matmul_nn(x, w, z, blas)

@@ -18,9 +18,8 @@ Shapes as named in each function; every array C-contiguous.
 import numpy as np
 
 from engine.kernels._jit import kernel
-from engine.kernels.dense import matmul_nn, matmul_nt, matmul_tn
+from engine.kernels.dense import SERIAL_PRODUCT, matmul_nn, matmul_nt, matmul_tn
 
-SERIAL_PRODUCT = 4 * 65536
 _MIN_REDUCTION_ROWS = 32  # below this a block's inner dimension makes BLAS inefficient
 
 
