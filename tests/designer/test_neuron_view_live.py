@@ -99,8 +99,14 @@ def test_pictures_follow_the_document_after_undo_and_edits(qtbot, document, wind
     make_network(document)
     view, panel = window.view, window.training_panel
     panel.step("epoch")
-    qtbot.waitUntil(lambda: bool(document.weights) and all_pictured(view), timeout=30000)
-    view.refresh()
+
+    def settled():  # the step is over and a refresh draws every picture (live ones may still be arriving)
+        if panel.state != "paused" or not document.weights:
+            return False
+        view.refresh()
+        return all_pictured(view)
+
+    qtbot.waitUntil(settled, timeout=30000)
     trained = [image.copy() for image in pictures(view)[1]]
     document.undo_stack.undo()  # back to the starting weights: their pictures are worked out here
     view.refresh()
