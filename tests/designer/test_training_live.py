@@ -111,9 +111,11 @@ def test_plots_are_fed_one_per_turn_and_slow_ones_less_often(qtbot, document, wi
     qtbot.waitUntil(lambda: panel.state == "running", timeout=20000)
     qtbot.wait(300)
     fed.clear()
-    qtbot.wait(1500)
+    started = time.perf_counter()
+    qtbot.wait(1500)  # may take longer on a busy machine: the bound counts the time that really went by
+    seconds = time.perf_counter() - started
     slow = [at for key, at in fed if key == "boundary"]
-    assert 2 <= len(slow) <= 1.5 / 0.3 + 1 and min(np.diff(slow)) >= 0.28
+    assert 2 <= len(slow) <= seconds / 0.3 + 1 and min(np.diff(slow)) >= 0.28
     panel.pause()
     qtbot.waitUntil(lambda: panel.state == "paused", timeout=5000)
     # The worker's copy can still say "running" for a moment (then the update is rate-limited): wait for it.
