@@ -26,7 +26,7 @@ import numpy as np
 from engine.kernels._jit import kernel
 from engine.kernels.activations import RELU, activation_derivative_scalar, activation_scalar
 from engine.kernels.pool import max_pool_values
-from engine.kernels.serial_matmul import rows_matmul_nn, rows_matmul_tn
+from engine.kernels.serial_matmul import rows_matmul_nn, rows_matmul_nt, rows_matmul_tn
 
 PADDINGS = ("valid", "same", "causal")
 
@@ -237,7 +237,8 @@ def is_identity(args: tuple[int, ...]) -> bool:
 CACHE_BLOCK_VALUES = 65536
 
 
-def block_samples(n: int, positions: int, width: int) -> int:
+@kernel
+def block_samples(n, positions, width):
     """Samples per cache block for ``positions`` output positions × ``width`` cols columns per sample."""
     return min(n, max(1, CACHE_BLOCK_VALUES // max(1, positions * width)))
 
@@ -260,7 +261,7 @@ def conv_forward(x, w2, cols, z, oh, ow, kh, kw, sh, sw, dh, dw, top, left, bloc
     elif blocks:
         n = x.shape[0]
         per_sample = oh * ow
-        step = max(1, CACHE_BLOCK_VALUES // (per_sample * cols.shape[1]))
+        step = block_samples(n, per_sample, cols.shape[1])
         for start in range(0, n, step):
             stop = min(n, start + step)
             r0, r1 = start * per_sample, stop * per_sample
@@ -293,13 +294,70 @@ def conv_max_pool_values(x, w2, cols, z, out, oh, ow, kh, kw, sh, sw, dh, dw, to
                         pleft)
 
 
+# A convolution with at most this many taps (kernel height × width × input channels: the 3×3 first layer of
+# an MNIST net has 9) is too thin for a product: im2col then costs more than the arithmetic. Its inference
+# pass applies the taps straight from the image instead (``small_conv_max_pool_values``).
+SMALL_TAPS = 9
+
+
+@kernel
+def small_conv_max_pool_values(x, w9, out, oh, ow, kh, kw, sh, sw, dh, dw, top, left, ph, pw, psh, psw, ptop, pleft):
+    """``conv_max_pool_values`` for a convolution of at most SMALL_TAPS taps, without im2col or a product.
+
+    Each sample is copied once into a zero-padded flat image, so a tap is one load at a fixed offset; the
+    taps go into nine scalars (registers) and the filters are the vectorised inner loop. Measured per slide
+    batch (32 MNIST images, 32 filters, pool 2): 0.40 ms against 0.61 ms for im2col → product → max.
+    Shapes: x (n, h, w, c); w9 (SMALL_TAPS, f): the kernel as (kh * kw * c, f) rows, zero rows after them;
+    out (n, pooled rows, pooled columns, f).
+    """
+    n, h, w, c = x.shape
+    f = w9.shape[1]
+    _, pooled_rows, pooled_columns, _ = out.shape
+    rows = max((oh - 1) * sh + (kh - 1) * dh + 1, top + h)  # the padded image
+    columns = max((ow - 1) * sw + (kw - 1) * dw + 1, left + w)
+    # Twice the image: an unused tap reads the zero as far after its position as the image is long.
+    padded = np.zeros(2 * rows * columns * c, dtype=x.dtype)
+    offsets = np.full(SMALL_TAPS, rows * columns * c, dtype=np.int64)
+    for a in range(kh):
+        for b in range(kw):
+            for ch in range(c):
+                offsets[(a * kw + b) * c + ch] = (a * dh * columns + b * dw) * c + ch
+    o0, o1, o2, o3, o4 = offsets[0], offsets[1], offsets[2], offsets[3], offsets[4]
+    o5, o6, o7, o8 = offsets[5], offsets[6], offsets[7], offsets[8]
+    for i in range(n):
+        for y in range(h):
+            for xx in range(w):
+                for ch in range(c):
+                    padded[((y + top) * columns + xx + left) * c + ch] = x[i, y, xx, ch]
+        for pp in range(pooled_rows):
+            p_lo, p_hi = max(pp * psh - ptop, 0), min(pp * psh - ptop + ph, oh)
+            for qq in range(pooled_columns):
+                q_lo, q_hi = max(qq * psw - pleft, 0), min(qq * psw - pleft + pw, ow)
+                best = out[i, pp, qq]
+                first = True
+                for p in range(p_lo, p_hi):
+                    for q in range(q_lo, q_hi):
+                        at = (p * sh * columns + q * sw) * c
+                        t0, t1, t2 = padded[at + o0], padded[at + o1], padded[at + o2]
+                        t3, t4, t5 = padded[at + o3], padded[at + o4], padded[at + o5]
+                        t6, t7, t8 = padded[at + o6], padded[at + o7], padded[at + o8]
+                        for j in range(f):
+                            v = (t0 * w9[0, j] + t1 * w9[1, j] + t2 * w9[2, j] + t3 * w9[3, j] + t4 * w9[4, j]
+                                 + t5 * w9[5, j] + t6 * w9[6, j] + t7 * w9[7, j] + t8 * w9[8, j])
+                            # The first position starts the maximum; NaN counts as a maximum (max_pool_values).
+                            best[j] = v if first or v > best[j] or v != v else best[j]
+                        first = False
+
+
 @kernel
 def conv_backward(cols, w2, grad_z, need_grad_x, grad_w2, grad_cols, grad_x, oh, ow, kh, kw, sh, sw, dh, dw, top,
-                  left):
+                  left, blocks=False):
     """Write dL/dW and (if asked) dL/dx of ``conv_forward`` from dL/dz (``grad_cols`` is scratch).
 
     The input gradient goes a block of samples at a time, as many as ``grad_cols`` has rows for: a cache block
     (``block_samples``) on one thread, the whole batch (one product over BLAS's threads) otherwise.
+    ``blocks``: every product in single-thread row blocks (a range of the batch run beside others on the
+    engine's threads, engine.parallel: a product BLAS split would wait for threads that are busy).
     Shapes: as conv_forward; grad_w2 like w2; grad_cols (samples per block * oh * ow, kh * kw * c); grad_x
     like x.
     """
@@ -307,7 +365,10 @@ def conv_backward(cols, w2, grad_z, need_grad_x, grad_w2, grad_cols, grad_x, oh,
     if not need_grad_x:
         return
     if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
-        np.dot(grad_z, w2.T, grad_x.reshape(-1, grad_x.shape[3]))
+        if blocks:
+            rows_matmul_nt(grad_z, w2, grad_x.reshape(-1, grad_x.shape[3]))
+        else:
+            np.dot(grad_z, w2.T, grad_x.reshape(-1, grad_x.shape[3]))
         return
     n = grad_x.shape[0]
     per_sample = oh * ow
@@ -315,7 +376,10 @@ def conv_backward(cols, w2, grad_z, need_grad_x, grad_w2, grad_cols, grad_x, oh,
     for start in range(0, n, step):
         stop = min(n, start + step)
         rows = (stop - start) * per_sample
-        np.dot(grad_z[start * per_sample:stop * per_sample], w2.T, grad_cols[:rows])
+        if blocks:
+            rows_matmul_nt(grad_z[start * per_sample:stop * per_sample], w2, grad_cols[:rows])
+        else:
+            np.dot(grad_z[start * per_sample:stop * per_sample], w2.T, grad_cols[:rows])
         col2im(grad_cols[:rows], grad_x[start:stop], oh, ow, kh, kw, sh, sw, dh, dw, top, left)
 
 

@@ -92,6 +92,16 @@ def rows_matmul_nn(a, b, out):
 
 
 @kernel
+def rows_matmul_nt(a, b, out):
+    """out = a @ bᵀ in blocks of rows. Shapes: a (n, m), b (k, m), out (n, k)."""
+    n, m = a.shape
+    step = max(_MIN_BLOCK_ROWS, SERIAL_PRODUCT // max(1, m * b.shape[0]))
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        np.dot(a[start:stop], b.T, out[start:stop])
+
+
+@kernel
 def rows_matmul_tn(a, b, out):
     """out = aᵀ @ b summed over blocks of rows. Shapes: a (n, k), b (n, m), out (k, m)."""
     n, k = a.shape

@@ -13,12 +13,14 @@ from typing import ClassVar, Sequence
 import numpy as np
 
 from engine.kernels._jit import single_thread
-from engine.kernels.conv import (AxisGeometry, add_bias_rows, axis_geometry, bias_relu, block_samples, conv_backward,
-                                 conv_forward, conv_max_pool_values, conv_transpose_backward, conv_transpose_forward,
-                                 geometry_args, is_identity, relu_backward_sum, sum_rows, transpose_axis_geometry)
+from engine.kernels.conv import (SMALL_TAPS, AxisGeometry, add_bias_rows, axis_geometry, bias_relu, block_samples,
+                                 conv_backward, conv_forward, conv_max_pool_values, conv_transpose_backward,
+                                 conv_transpose_forward, geometry_args, is_identity, relu_backward_sum,
+                                 small_conv_max_pool_values, sum_rows, transpose_axis_geometry)
 from engine.layers.base import KERNEL_AND_BIAS_SPECS, Layer, ParamSpec, ShapeError, WeightSpec
 from engine.layers.options import set_kernel_and_bias_options
 from engine.layers.registry import register_layer
+from engine.parallel import ranges_for, run_ranges
 
 _AXES = {1: ("steps",), 2: ("height", "width")}
 _FLAT_ROW = AxisGeometry(1, 1, 1, 1, 0, 0, 1)  # the height axis of a 1-D operation seen as 2-D
@@ -330,36 +332,77 @@ class _ForwardConv(_Conv):
         image = x.reshape((x.shape[0], 1) + x.shape[1:]) if self.rank == 1 else x
         oh, ow = args[:2]
         pool_args = pool_args_for((oh, ow)[2 - self.rank:])
-        block = block_samples(x.shape[0], oh * ow, self.filters)  # its sums stay in cache
-        cols = self._scratch("pooled_cols", (block * oh * ow, kernel.size // self.filters), kernel.dtype)
-        z = self._scratch("pooled_sums", (block * oh * ow, self.filters), kernel.dtype)
-        out = np.empty((x.shape[0],) + pool_args[:2] + (self.filters,), dtype=kernel.dtype)
-        conv_max_pool_values(image, kernel.reshape(-1, self.filters), cols, z, out, *args, *pool_args[2:])
+        n, w2 = x.shape[0], kernel.reshape(-1, self.filters)
+        block = block_samples(n, oh * ow, self.filters)  # its sums stay in cache
+        out = np.empty((n,) + pool_args[:2] + (self.filters,), dtype=kernel.dtype)
+
+        if w2.shape[0] <= SMALL_TAPS:  # too few taps for a product: straight from the image
+            w9 = np.zeros((SMALL_TAPS, self.filters), dtype=kernel.dtype)
+            w9[:w2.shape[0]] = w2
+
+        def pool_range(part, start, stop):
+            if w2.shape[0] <= SMALL_TAPS:
+                small_conv_max_pool_values(image[start:stop], w9, out[start:stop], *args, *pool_args[2:])
+                return
+            cols = self._scratch(f"pooled_cols{part}", (block * oh * ow, w2.shape[0]), kernel.dtype)
+            z = self._scratch(f"pooled_sums{part}", (block * oh * ow, self.filters), kernel.dtype)
+            conv_max_pool_values(image[start:stop], w2, cols, z, out[start:stop], *args, *pool_args[2:])
+
+        run_ranges(pool_range, ranges_for(n, oh * ow * w2.shape[0]))
         return out
 
     def _linear_forward(self, image, kernel):
         n = image.shape[0]
         oh, ow = self._args[:2]
+        w2 = kernel.reshape(-1, self.filters)
         z = np.empty((n * oh * ow, self.filters), dtype=kernel.dtype)
         if is_identity(self._args):
             cols = image.reshape(-1, image.shape[-1])  # a 1×1 kernel reads the image as it is
         else:
-            cols = self._scratch("cols", (n * oh * ow, kernel.size // self.filters), kernel.dtype)
-        conv_forward(image, kernel.reshape(-1, self.filters), cols, z, *self._args, single_thread())
+            cols = self._scratch("cols", (n * oh * ow, w2.shape[0]), kernel.dtype)
         self._image, self._cols = image, cols
+        ranges = ranges_for(n, oh * ow * w2.shape[0])
+        # Split over the engine's threads, each range's products in single-thread blocks; one range on two
+        # threads is one product BLAS splits (see conv_forward).
+        blocks = single_thread() or len(ranges) > 1
+        per_sample = oh * ow
+
+        def forward_range(_, start, stop):
+            rows = slice(start * per_sample, stop * per_sample)
+            conv_forward(image[start:stop], w2, cols[rows], z[rows], *self._args, blocks)
+
+        run_ranges(forward_range, ranges)
         return z, (n, oh, ow, self.filters)
 
     def _linear_backward(self, grad_z):
         slot = self.weights_by_name["kernel"]
+        w2, grad_w2 = slot.value.reshape(-1, self.filters), slot.grad.reshape(-1, self.filters)
+        n, width = self._image.shape[0], self._cols.shape[1]
+        per_sample = self._cols.shape[0] // n
+        ranges = ranges_for(n, per_sample * width)
         if self.need_input_grad:
             grad_x = np.empty(self._image.shape, dtype=grad_z.dtype)
-            n, positions = self._image.shape[0], self._cols.shape[0] // self._image.shape[0]
-            samples = block_samples(n, positions, self._cols.shape[1]) if single_thread() else n
-            grad_cols = self._scratch("grad_cols", (samples * positions, self._cols.shape[1]), grad_z.dtype)
+            # The input gradient's product goes a cache block of samples at a time, or in one call BLAS splits.
+            split = single_thread() or len(ranges) > 1
+            samples = block_samples(n, per_sample, width) if split else n
         else:
-            grad_x, grad_cols = _unused(4, grad_z.dtype), _unused(2, grad_z.dtype)
-        conv_backward(self._cols, slot.value.reshape(-1, self.filters), grad_z, self.need_input_grad,
-                      slot.grad.reshape(-1, self.filters), grad_cols, grad_x, *self._args)
+            grad_x = _unused(4, grad_z.dtype)
+
+        def backward_range(part, start, stop):
+            # Each range sums its own samples' kernel gradient; the parts are added below.
+            part_grad = grad_w2 if part == 0 else self._scratch(f"grad_kernel{part}", grad_w2.shape, grad_w2.dtype)
+            rows = slice(start * per_sample, stop * per_sample)
+            if self.need_input_grad:
+                grad_cols = self._scratch(f"grad_cols{part}", (samples * per_sample, width), grad_z.dtype)
+                part_x = grad_x[start:stop]
+            else:
+                grad_cols, part_x = _unused(2, grad_z.dtype), grad_x
+            conv_backward(self._cols[rows], w2, grad_z[rows], self.need_input_grad, part_grad, grad_cols, part_x,
+                          *self._args, len(ranges) > 1)
+
+        run_ranges(backward_range, ranges)
+        for part in range(1, len(ranges)):
+            grad_w2 += self._scratch(f"grad_kernel{part}", grad_w2.shape, grad_w2.dtype)
         return grad_x if self.need_input_grad else None
 
 

@@ -16,6 +16,7 @@ from engine.layers.base import Layer, ParamSpec
 from engine.layers.conv import (ScratchMixin, check_data_format, check_padding, declared_input_shape,
                                 image_shape, int_tuple, window_geometry)
 from engine.layers.registry import register_layer
+from engine.parallel import ranges_for, run_ranges
 
 
 class _PoolingBase(ScratchMixin, Layer):
@@ -38,27 +39,37 @@ class _PoolingBase(ScratchMixin, Layer):
         self._image = image = x.reshape((x.shape[0], 1) + x.shape[1:]) if self.rank == 1 else x
         self._args = args = self._pool_args(x.shape[1:-1])
         out = np.empty((x.shape[0],) + args[:2] + (x.shape[-1],), dtype=x.dtype)
-        if self.mode == "max" and not training:
-            self._argmax = None  # inference: no argmax to keep (a later backward recomputes it)
-            max_pool_values(image, out, *args[2:])
-        elif self.mode == "max":
-            self._argmax = self._scratch("argmax", out.shape, np.int32)
-            max_pool_forward(image, out, self._argmax, *args[2:])
-        else:
-            avg_pool_forward(image, out, *args[2:])
+        # Inference keeps no argmax (a later backward recomputes it).
+        argmax = self._scratch("argmax", out.shape, np.int32) if self.mode == "max" and training else None
+        self._argmax, geometry = argmax, args[2:]
+
+        def forward_range(_, start, stop):
+            if self.mode == "average":
+                avg_pool_forward(image[start:stop], out[start:stop], *geometry)
+            elif argmax is None:
+                max_pool_values(image[start:stop], out[start:stop], *geometry)
+            else:
+                max_pool_forward(image[start:stop], out[start:stop], argmax[start:stop], *geometry)
+
+        run_ranges(forward_range, ranges_for(x.shape[0], x[0].size))
         return self._output(out, x.shape[0])
 
     def backward(self, grad_output):
         n, c = self._x_shape[0], self._x_shape[-1]
         grad_out = np.ascontiguousarray(grad_output, dtype=self._image.dtype).reshape((n,) + self._args[:2] + (c,))
         grad_x = np.empty(self._image.shape, dtype=grad_out.dtype)
-        if self.mode == "max":
-            if self._argmax is None:  # the forward pass ran without training=True
-                self._argmax = self._scratch("argmax", grad_out.shape, np.int32)
-                max_pool_forward(self._image, np.empty_like(grad_out), self._argmax, *self._args[2:])
-            max_pool_backward(grad_out, self._argmax, grad_x)
-        else:
-            avg_pool_backward(grad_out, grad_x, *self._args[2:])
+        if self.mode == "max" and self._argmax is None:  # the forward pass ran without training=True
+            self._argmax = self._scratch("argmax", grad_out.shape, np.int32)
+            max_pool_forward(self._image, np.empty_like(grad_out), self._argmax, *self._args[2:])
+        argmax, geometry = self._argmax, self._args[2:]
+
+        def backward_range(_, start, stop):
+            if self.mode == "max":
+                max_pool_backward(grad_out[start:stop], argmax[start:stop], grad_x[start:stop])
+            else:
+                avg_pool_backward(grad_out[start:stop], grad_x[start:stop], *geometry)
+
+        run_ranges(backward_range, ranges_for(n, grad_x[0].size))
         return [grad_x.reshape(self._x_shape)]
 
 

@@ -13,9 +13,10 @@ import pytest
 from tests.conftest import shared_data_folder
 
 from engine.graph import Graph, analyze
-from engine.kernels.conv import (axis_geometry, col2im, col2im_numpy, conv_backward, conv_backward_numpy,
-                                 conv_forward, conv_forward_numpy, geometry_args, im2col, im2col_numpy,
-                                 is_identity, transpose_axis_geometry)
+from engine.kernels.conv import (SMALL_TAPS, axis_geometry, col2im, col2im_numpy, conv_backward,
+                                 conv_backward_numpy, conv_forward, conv_forward_numpy, geometry_args, im2col,
+                                 im2col_numpy, is_identity, small_conv_max_pool_values, transpose_axis_geometry)
+from engine.kernels.pool import max_pool_numpy
 from engine.layers import Conv1D, Conv2D, Conv2DTranspose, ShapeError, create_layer
 from tests.engine.gradcheck import assert_gradients_close, numerical_gradient
 
@@ -102,19 +103,20 @@ def test_im2col_and_col2im_match_numpy_twins(geometry, dtype):
     np.testing.assert_allclose(back, col2im_numpy(cols, x.shape, args), rtol=1e-6)
 
 
+@pytest.mark.parametrize("blocks", [False, True])
 @pytest.mark.parametrize("geometry", GEOMETRIES)
-def test_conv_forward_and_backward_match_numpy_twins(geometry):
+def test_conv_forward_and_backward_match_numpy_twins(geometry, blocks):
     x, kernel4, args = _case(geometry, np.float64)
     rows, filters = args[0] * args[1] * x.shape[0], kernel4.shape[-1]
     z = np.empty((rows, filters))
     cols = x.reshape(rows, -1) if is_identity(args) else np.empty((rows, kernel4.size // filters))
-    conv_forward(x, kernel4.reshape(-1, filters), cols, z, *args)
+    conv_forward(x, kernel4.reshape(-1, filters), cols, z, *args, blocks)
     expected = conv_forward_numpy(x, kernel4, None, args)
     np.testing.assert_allclose(z.reshape(expected.shape), expected, rtol=1e-10, atol=1e-12)
     grad_out = np.random.default_rng(1).normal(size=expected.shape)
     grad_w, grad_x = np.empty((kernel4.size // filters, filters)), np.empty_like(x)
     conv_backward(cols, kernel4.reshape(-1, filters), grad_out.reshape(rows, filters), True, grad_w,
-                  np.empty_like(cols), grad_x, *args)
+                  np.empty_like(cols), grad_x, *args, blocks)
     want_k, _, want_x = conv_backward_numpy(x, kernel4, grad_out, args)
     np.testing.assert_allclose(grad_w.reshape(kernel4.shape), want_k, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(grad_x, want_x, rtol=1e-10, atol=1e-12)
@@ -418,7 +420,47 @@ def test_conv_kernels_give_the_same_numbers_block_by_block(blocks, samples_per_b
     grad_w, grad_x = np.empty((kernel4.size // filters, filters)), np.full_like(x, np.nan)
     grad_cols = np.empty((samples_per_block * args[0] * args[1], cols.shape[1]))
     conv_backward(cols, kernel4.reshape(-1, filters), grad_out.reshape(rows, filters), True, grad_w, grad_cols,
-                  grad_x, *args)
+                  grad_x, *args, blocks)
     want_k, _, want_x = conv_backward_numpy(x, kernel4, grad_out, args)
     np.testing.assert_allclose(grad_w.reshape(kernel4.shape), want_k, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(grad_x, want_x, rtol=1e-10, atol=1e-12)
+
+
+# (h, w, c, kh, kw, sh, sw, dh, dw, padding) with at most SMALL_TAPS taps, then a pooling (size, stride, padding):
+# the slide CNN's first block, stride, dilation, 'same' with even kernels, several channels, one row (Conv1D),
+# overlapping and overhanging pooling windows.
+SMALL_CASES = [
+    ((28, 28, 1, 3, 3, 1, 1, 1, 1, "valid"), (2, 2, "valid")),
+    ((9, 8, 1, 3, 3, 2, 1, 1, 1, "same"), (3, 2, "same")),
+    ((10, 9, 1, 3, 3, 1, 1, 2, 2, "valid"), (2, 1, "valid")),
+    ((5, 5, 1, 2, 2, 2, 2, 1, 1, "same"), (2, 2, "same")),
+    ((6, 7, 2, 2, 2, 1, 1, 1, 1, "same"), (3, 3, "valid")),
+    ((1, 12, 3, 1, 3, 1, 1, 1, 1, "valid"), (1, 2, "valid")),
+    ((7, 7, 4, 1, 2, 1, 2, 1, 1, "valid"), (2, 2, "valid")),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("geometry, pooling", SMALL_CASES)
+def test_small_convolution_with_max_pooling_matches_numpy_twins(geometry, pooling, dtype):
+    """The inference kernel that applies a few taps straight from the image, then pools the sums."""
+    x, kernel4, args = _case(geometry, dtype, batch=3, filters=5)
+    x[1, 0, 0, 0] = np.nan  # NaN wins a window, as in max_pool_values
+    size, stride, padding = pooling
+    pool_rows, pool_columns = (axis_geometry(n, min(size, n), stride, 1, padding) for n in args[:2])
+    pool_args = (pool_rows.kernel, pool_columns.kernel, stride, stride, pool_rows.before, pool_columns.before)
+    taps = kernel4.size // kernel4.shape[-1]
+    assert taps <= SMALL_TAPS
+    w9 = np.zeros((SMALL_TAPS, kernel4.shape[-1]), dtype=dtype)
+    w9[:taps] = kernel4.reshape(taps, -1)
+    out = np.full((x.shape[0], pool_rows.out, pool_columns.out, kernel4.shape[-1]), 7.0, dtype=dtype)
+    small_conv_max_pool_values(x, w9, out, *args, *pool_args)
+    sums = conv_forward_numpy(x.astype(np.float64), kernel4.astype(np.float64), None, args)
+    expected = max_pool_numpy(sums, pool_rows.out, pool_columns.out, *pool_args)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, expected, rtol=tolerance, atol=tolerance)
+    assert np.isnan(out[1]).any() and not np.isnan(out[0]).any()
+    # The same code run by Python: numpy raises on any index outside the image buffers.
+    again = np.empty_like(out[:1])
+    small_conv_max_pool_values.py_func(x[:1], w9, again, *args, *pool_args)
+    np.testing.assert_allclose(again, out[:1], rtol=tolerance, atol=tolerance)

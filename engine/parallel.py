@@ -1,0 +1,84 @@
+"""Ranges of one batch's samples run side by side on the engine's threads.
+
+A convolution's passes (im2col, its tall thin products, col2im, pooling) are too small per batch for BLAS to
+split them well, and numba's serial kernels use one core. But every sample is independent, so the layers cut
+the batch into ranges and run the same serial kernel on each range at once: the kernels release the GIL
+(``nogil=True``), so plain Python threads run them in parallel, each range's products staying on BLAS's
+single-thread path. This costs no extra compile time (numba's ``parallel=True`` would recompile every such
+kernel) and the kernels stay the ones the numpy twins check.
+
+The thread budget is numba's (``NUMBA_NUM_THREADS``, the number of cores unless set: whoever limits threads sets
+numba's and BLAS's alike, as the benchmarks do). With one thread nothing is split. The pool's threads only
+run kernels, never wait for each other, so two callers at once (training and the digit pad's predictions)
+just queue.
+
+BLAS's own threads spin for a while after each product they split (OpenBLAS: 2^28 cycles by default) and,
+on a machine with as many threads as cores, take the core a range is waiting for: ``engine/__init__.py``
+shortens that spin (``OPENBLAS_THREAD_TIMEOUT``) before BLAS is loaded. Measured on 2 cores (slide CNN
+inference, 2048 samples): 74 → 64 ms with the default spin, 70 → 56 ms with the short one.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+import numba
+
+# A range below this many values (256 KB of float32, a cache block) is not worth a thread hand-off (tens of
+# microseconds).
+MIN_RANGE_VALUES = 65536
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def thread_count() -> int:
+    """The engine's thread budget (read without starting numba's own thread pool)."""
+    return max(1, int(numba.config.NUMBA_NUM_THREADS))
+
+
+def sample_ranges(n: int, blocks: int) -> list[tuple[int, int]]:
+    """Cut n samples into at most ``thread_count()`` contiguous (start, stop) ranges of whole blocks.
+
+    ``blocks`` is how many units of work the batch holds (e.g. its cache blocks): fewer blocks than threads
+    means fewer ranges, one block means no split (a thread hand-off costs tens of microseconds).
+    """
+    parts = max(1, min(thread_count(), blocks, n))
+    return [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
+
+
+def ranges_for(n: int, values_per_sample: int) -> list[tuple[int, int]]:
+    """``sample_ranges`` for n samples that each touch ``values_per_sample`` values."""
+    return sample_ranges(n, n * values_per_sample // MIN_RANGE_VALUES)
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max(1, thread_count() - 1), thread_name_prefix="neurotaller-engine")
+        return _pool
+
+
+def run_ranges(work: Callable[[int, int, int], None], ranges: list[tuple[int, int]]) -> None:
+    """Call ``work(part, start, stop)`` for every range, the first on this thread, the others on the pool;
+    return when all are done (the first exception is raised after every part has stopped, so no part is
+    still writing into arrays the caller is about to reuse)."""
+    if len(ranges) == 1:
+        work(0, *ranges[0])
+        return
+    pool = _executor()
+    futures = [pool.submit(work, part, start, stop) for part, (start, stop) in enumerate(ranges) if part]
+    error: BaseException | None = None
+    try:
+        work(0, *ranges[0])
+    except BaseException as caught:  # noqa: BLE001 - re-raised below, after the other parts
+        error = caught
+    for future in futures:
+        try:
+            future.result()
+        except BaseException as caught:  # noqa: BLE001
+            error = error or caught
+    if error is not None:
+        raise error
