@@ -12,10 +12,12 @@ numba's and BLAS's alike, as the benchmarks do). With one thread nothing is spli
 run kernels, never wait for each other, so two callers at once (training and the digit pad's predictions)
 just queue.
 
-BLAS's own threads spin for a while after each product they split (OpenBLAS: 2^28 cycles by default) and,
-on a machine with as many threads as cores, take the core a range is waiting for: ``engine/__init__.py``
-shortens that spin (``OPENBLAS_THREAD_TIMEOUT``) before BLAS is loaded. Measured on 2 cores (slide CNN
-inference, 2048 samples): 74 → 64 ms with the default spin, 70 → 56 ms with the short one.
+BLAS's own threads spin for a while after each product they split (OpenBLAS: 2^28 cycles, ~0.1 s, by
+default) and take the cores the ranges need: ``engine/__init__.py`` shortens that spin
+(``OPENBLAS_THREAD_TIMEOUT``) before BLAS is loaded. Measured on 2 cores, two-convolution CNN epoch against
+PyTorch in the same run: 0.90–0.94× with the short spin, 0.65–0.82× with the default one (benchmarks/README.md,
+item 6). Inside a range every product goes in single-thread row blocks: a product BLAS splits would wait for
+its threads, which the other range keeps busy.
 """
 from __future__ import annotations
 

@@ -336,12 +336,14 @@ class _ForwardConv(_Conv):
         block = block_samples(n, oh * ow, self.filters)  # its sums stay in cache
         out = np.empty((n,) + pool_args[:2] + (self.filters,), dtype=kernel.dtype)
 
-        if w2.shape[0] <= SMALL_TAPS:  # too few taps for a product: straight from the image
-            w9 = np.zeros((SMALL_TAPS, self.filters), dtype=kernel.dtype)
+        # Too few taps for a product (an MNIST net's 3×3 first layer): straight from the image.
+        small = w2.shape[0] <= SMALL_TAPS
+        if small:
+            w9 = np.zeros((SMALL_TAPS, self.filters), dtype=kernel.dtype)  # zero rows for the unused taps
             w9[:w2.shape[0]] = w2
 
         def pool_range(part, start, stop):
-            if w2.shape[0] <= SMALL_TAPS:
+            if small:
                 small_conv_max_pool_values(image[start:stop], w9, out[start:stop], *args, *pool_args[2:])
                 return
             cols = self._scratch(f"pooled_cols{part}", (block * oh * ow, w2.shape[0]), kernel.dtype)
