@@ -26,7 +26,7 @@ import numpy as np
 from engine.kernels._jit import kernel
 from engine.kernels.activations import RELU, activation_derivative_scalar, activation_scalar
 from engine.kernels.pool import max_pool_values
-from engine.kernels.serial_matmul import rows_matmul_nn, rows_matmul_nt, rows_matmul_tn
+from engine.kernels.serial_matmul import rows_matmul_nn, rows_matmul_tn
 
 PADDINGS = ("valid", "same", "causal")
 
@@ -366,7 +366,7 @@ def conv_backward(cols, w2, grad_z, need_grad_x, grad_w2, grad_cols, grad_x, oh,
         return
     if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
         if blocks:
-            rows_matmul_nt(grad_z, w2, grad_x.reshape(-1, grad_x.shape[3]))
+            rows_matmul_nn(grad_z, w2.T, grad_x.reshape(-1, grad_x.shape[3]))
         else:
             np.dot(grad_z, w2.T, grad_x.reshape(-1, grad_x.shape[3]))
         return
@@ -377,7 +377,7 @@ def conv_backward(cols, w2, grad_z, need_grad_x, grad_w2, grad_cols, grad_x, oh,
         stop = min(n, start + step)
         rows = (stop - start) * per_sample
         if blocks:
-            rows_matmul_nt(grad_z[start * per_sample:stop * per_sample], w2, grad_cols[:rows])
+            rows_matmul_nn(grad_z[start * per_sample:stop * per_sample], w2.T, grad_cols[:rows])
         else:
             np.dot(grad_z[start * per_sample:stop * per_sample], w2.T, grad_cols[:rows])
         col2im(grad_cols[:rows], grad_x[start:stop], oh, ow, kh, kw, sh, sw, dh, dw, top, left)

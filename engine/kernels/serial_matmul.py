@@ -83,22 +83,13 @@ _MIN_BLOCK_ROWS = 32  # a wide product (k·m above SERIAL_PRODUCT) still goes in
 
 @kernel
 def rows_matmul_nn(a, b, out):
-    """out = a @ b in blocks of rows. Shapes: a (n, k), b (k, m), out (n, m)."""
+    """out = a @ b in blocks of rows. Shapes: a (n, k), b (k, m), out (n, m); b may be a transposed view
+    (``w.T``: BLAS reads it as it is)."""
     n, k = a.shape
     step = max(_MIN_BLOCK_ROWS, SERIAL_PRODUCT // max(1, k * b.shape[1]))
     for start in range(0, n, step):
         stop = min(n, start + step)
         np.dot(a[start:stop], b, out[start:stop])
-
-
-@kernel
-def rows_matmul_nt(a, b, out):
-    """out = a @ bᵀ in blocks of rows. Shapes: a (n, m), b (k, m), out (n, k)."""
-    n, m = a.shape
-    step = max(_MIN_BLOCK_ROWS, SERIAL_PRODUCT // max(1, m * b.shape[0]))
-    for start in range(0, n, step):
-        stop = min(n, start + step)
-        np.dot(a[start:stop], b.T, out[start:stop])
 
 
 @kernel
