@@ -244,6 +244,15 @@ def block_samples(n, positions, width):
 
 
 @kernel
+def product(a, b, out, blocks):
+    """out = a @ b: in single-thread row blocks (``rows_matmul_nn``) or as one call BLAS may split."""
+    if blocks:
+        rows_matmul_nn(a, b, out)
+    else:
+        np.dot(a, b, out)
+
+
+@kernel
 def conv_forward(x, w2, cols, z, oh, ow, kh, kw, sh, sw, dh, dw, top, left, blocks=True):
     """z = im2col(x) @ w2 (bias and activation follow in ``bias_activation``). A 1×1 kernel with stride 1 and
     no padding multiplies x itself (``cols`` is then unused: pass x reshaped as the cols of the backward).
@@ -253,11 +262,7 @@ def conv_forward(x, w2, cols, z, oh, ow, kh, kw, sh, sw, dh, dw, top, left, bloc
     Shapes: x (n, h, w, c); w2 (kh * kw * c, f); cols (n * oh * ow, kh * kw * c); z (n * oh * ow, f).
     """
     if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
-        cols = x.reshape(-1, x.shape[3])
-        if blocks:
-            rows_matmul_nn(cols, w2, z)
-        else:
-            np.dot(cols, w2, z)
+        product(x.reshape(-1, x.shape[3]), w2, z, blocks)
     elif blocks:
         n = x.shape[0]
         per_sample = oh * ow
@@ -365,10 +370,7 @@ def conv_backward(cols, w2, grad_z, need_grad_x, grad_w2, grad_cols, grad_x, oh,
     if not need_grad_x:
         return
     if kh == 1 and kw == 1 and sh == 1 and sw == 1 and top == 0 and left == 0:
-        if blocks:
-            rows_matmul_nn(grad_z, w2.T, grad_x.reshape(-1, grad_x.shape[3]))
-        else:
-            np.dot(grad_z, w2.T, grad_x.reshape(-1, grad_x.shape[3]))
+        product(grad_z, w2.T, grad_x.reshape(-1, grad_x.shape[3]), blocks)
         return
     n = grad_x.shape[0]
     per_sample = oh * ow
@@ -376,10 +378,7 @@ def conv_backward(cols, w2, grad_z, need_grad_x, grad_w2, grad_cols, grad_x, oh,
     for start in range(0, n, step):
         stop = min(n, start + step)
         rows = (stop - start) * per_sample
-        if blocks:
-            rows_matmul_nn(grad_z[start * per_sample:stop * per_sample], w2.T, grad_cols[:rows])
-        else:
-            np.dot(grad_z[start * per_sample:stop * per_sample], w2.T, grad_cols[:rows])
+        product(grad_z[start * per_sample:stop * per_sample], w2.T, grad_cols[:rows], blocks)
         col2im(grad_cols[:rows], grad_x[start:stop], oh, ow, kh, kw, sh, sw, dh, dw, top, left)
 
 
