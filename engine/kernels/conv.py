@@ -311,7 +311,7 @@ def small_conv_max_pool_values(x, w9, out, oh, ow, kh, kw, sh, sw, dh, dw, top, 
 
     Each sample is copied once into a zero-padded flat image, so a tap is one load at a fixed offset; the
     taps go into nine scalars (registers) and the filters are the vectorised inner loop. Measured per slide
-    batch (32 MNIST images, 32 filters, pool 2): 0.40 ms against 0.61 ms for im2col → product → max.
+    batch (32 MNIST images, 32 filters, pool 2): 0.32–0.41 ms against 0.55–0.61 ms for im2col → product → max.
     Shapes: x (n, h, w, c); w9 (SMALL_TAPS, f): the kernel as (kh * kw * c, f) rows, zero rows after them;
     out (n, pooled rows, pooled columns, f).
     """
@@ -322,18 +322,20 @@ def small_conv_max_pool_values(x, w9, out, oh, ow, kh, kw, sh, sw, dh, dw, top, 
     columns = max((ow - 1) * sw + (kw - 1) * dw + 1, left + w)
     # Twice the image: an unused tap reads the zero as far after its position as the image is long.
     padded = np.zeros(2 * rows * columns * c, dtype=x.dtype)
-    offsets = np.full(SMALL_TAPS, rows * columns * c, dtype=np.int64)
+    # Unsigned offsets and positions: numba adds no wrap-around test for a negative index.
+    offsets = np.full(SMALL_TAPS, rows * columns * c, dtype=np.uint64)
     for a in range(kh):
         for b in range(kw):
             for ch in range(c):
                 offsets[(a * kw + b) * c + ch] = (a * dh * columns + b * dw) * c + ch
     o0, o1, o2, o3, o4 = offsets[0], offsets[1], offsets[2], offsets[3], offsets[4]
     o5, o6, o7, o8 = offsets[5], offsets[6], offsets[7], offsets[8]
+    flat = x.reshape(n, h * w * c)  # a sample's rows are runs of w * c values
     for i in range(n):
         for y in range(h):
-            for xx in range(w):
-                for ch in range(c):
-                    padded[((y + top) * columns + xx + left) * c + ch] = x[i, y, xx, ch]
+            row, to = y * w * c, ((y + top) * columns + left) * c
+            for k in range(w * c):
+                padded[to + k] = flat[i, row + k]
         for pp in range(pooled_rows):
             p_lo, p_hi = max(pp * psh - ptop, 0), min(pp * psh - ptop + ph, oh)
             for qq in range(pooled_columns):
@@ -342,7 +344,7 @@ def small_conv_max_pool_values(x, w9, out, oh, ow, kh, kw, sh, sw, dh, dw, top, 
                 first = True
                 for p in range(p_lo, p_hi):
                     for q in range(q_lo, q_hi):
-                        at = (p * sh * columns + q * sw) * c
+                        at = np.uint64((p * sh * columns + q * sw) * c)
                         t0, t1, t2 = padded[at + o0], padded[at + o1], padded[at + o2]
                         t3, t4, t5 = padded[at + o3], padded[at + o4], padded[at + o5]
                         t6, t7, t8 = padded[at + o6], padded[at + o7], padded[at + o8]
