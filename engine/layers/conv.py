@@ -333,22 +333,20 @@ class _ForwardConv(_Conv):
         oh, ow = args[:2]
         pool_args = pool_args_for((oh, ow)[2 - self.rank:])
         n, w2 = x.shape[0], kernel.reshape(-1, self.filters)
-        block = block_samples(n, oh * ow, self.filters)  # its sums stay in cache
         out = np.empty((n,) + pool_args[:2] + (self.filters,), dtype=kernel.dtype)
-
-        # Too few taps for a product (an MNIST net's 3×3 first layer): straight from the image.
-        small = w2.shape[0] <= SMALL_TAPS
-        if small:
+        if w2.shape[0] <= SMALL_TAPS:  # too few taps for a product (an MNIST net's 3×3 first layer)
             w9 = np.zeros((SMALL_TAPS, self.filters), dtype=kernel.dtype)  # zero rows for the unused taps
             w9[:w2.shape[0]] = w2
 
-        def pool_range(part, start, stop):
-            if small:
+            def pool_range(_, start, stop):  # straight from the image
                 small_conv_max_pool_values(image[start:stop], w9, out[start:stop], *args, *pool_args[2:])
-                return
-            cols = self._scratch(f"pooled_cols{part}", (block * oh * ow, w2.shape[0]), kernel.dtype)
-            z = self._scratch(f"pooled_sums{part}", (block * oh * ow, self.filters), kernel.dtype)
-            conv_max_pool_values(image[start:stop], w2, cols, z, out[start:stop], *args, *pool_args[2:])
+        else:
+            block = block_samples(n, oh * ow, self.filters)  # its sums stay in cache
+
+            def pool_range(part, start, stop):
+                cols = self._scratch(f"pooled_cols{part}", (block * oh * ow, w2.shape[0]), kernel.dtype)
+                z = self._scratch(f"pooled_sums{part}", (block * oh * ow, self.filters), kernel.dtype)
+                conv_max_pool_values(image[start:stop], w2, cols, z, out[start:stop], *args, *pool_args[2:])
 
         run_ranges(pool_range, ranges_for(n, oh * ow * w2.shape[0]))
         return out
