@@ -27,6 +27,8 @@ from typing import Callable
 
 import numba
 
+from engine.kernels._jit import runs_one_part, set_runs_one_part
+
 # A range below this many values (256 KB of float32, a cache block) is not worth a thread hand-off (tens of
 # microseconds).
 MIN_RANGE_VALUES = 65536
@@ -36,8 +38,9 @@ _pool_lock = threading.Lock()
 
 
 def thread_count() -> int:
-    """The engine's thread budget (read without starting numba's own thread pool)."""
-    return max(1, int(numba.config.NUMBA_NUM_THREADS))
+    """The engine's thread budget (read without starting numba's own thread pool); 1 on a thread that runs
+    one part of a split already (``run_ranges``)."""
+    return 1 if runs_one_part() else max(1, int(numba.config.NUMBA_NUM_THREADS))
 
 
 def sample_ranges(n: int, blocks: int) -> list[tuple[int, int]]:
@@ -66,15 +69,21 @@ def _executor() -> ThreadPoolExecutor:
 def run_ranges(work: Callable[[int, int, int], None], ranges: list[tuple[int, int]]) -> None:
     """Call ``work(part, start, stop)`` for every range, the first on this thread, the others on the pool;
     return when all are done (the first exception is raised after every part has stopped, so no part is
-    still writing into arrays the caller is about to reuse)."""
-    if len(ranges) == 1:
-        work(0, *ranges[0])
+    still writing into arrays the caller is about to reuse).
+
+    While a part runs, its thread counts as one (``thread_count``, ``engine.kernels._jit.single_thread``): what
+    it calls stays on it, and ranges asked for inside a part run there in turn, never waiting for the pool
+    whose threads may be the ones running the other parts.
+    """
+    if len(ranges) == 1 or runs_one_part():  # one range keeps every thread: BLAS may split its products
+        for part, (start, stop) in enumerate(ranges):
+            work(part, start, stop)
         return
     pool = _executor()
-    futures = [pool.submit(work, part, start, stop) for part, (start, stop) in enumerate(ranges) if part]
+    futures = [pool.submit(_run_part, work, part, start, stop) for part, (start, stop) in enumerate(ranges) if part]
     error: BaseException | None = None
     try:
-        work(0, *ranges[0])
+        _run_part(work, 0, *ranges[0])
     except BaseException as caught:  # noqa: BLE001 - re-raised below, after the other parts
         error = caught
     for future in futures:
@@ -84,3 +93,11 @@ def run_ranges(work: Callable[[int, int, int], None], ranges: list[tuple[int, in
             error = error or caught
     if error is not None:
         raise error
+
+
+def _run_part(work: Callable[[int, int, int], None], part: int, start: int, stop: int) -> None:
+    previous = set_runs_one_part(True)
+    try:
+        work(part, start, stop)
+    finally:
+        set_runs_one_part(previous)

@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from engine.batch_parallel import predict_batches
 from engine.kernels.dispatch import all_finite
 from engine.network import Network
 from engine.objective import Objective
@@ -262,12 +263,7 @@ def predict_arrays(network: Network, xs: list[np.ndarray], batch_size: int = 256
     predictor = fused_predictor(network) if len(xs) == 1 and xs[0].ndim == 2 else None
     if predictor is not None and xs[0].shape[1] == predictor.layout.sizes[0]:
         return [predictor.predict(xs[0], batch_size)]  # a dense chain: one compiled call, no per-layer Python
-    n = len(xs[0])
-    chunks: list[list[np.ndarray]] = [[] for _ in network.output_ids]
-    for start in range(0, n, batch_size):
-        outputs = network.forward([x[start:start + batch_size] for x in xs], training=False)
-        for chunk, out in zip(chunks, outputs):
-            chunk.append(out.copy())
+    chunks = predict_batches(network, xs, batch_size)  # on the engine's threads, whole batches each
     return [np.concatenate(chunk) if chunk else np.zeros((0,)) for chunk in chunks]
 
 

@@ -86,14 +86,33 @@ def kernel(function):
     return numba.njit(**JIT_OPTIONS)(function)
 
 
+# Set on a thread while it runs one part of work cut over the engine's threads (engine.parallel): the kernels
+# it calls must then stay on that thread too.
+_this_thread = threading.local()
+
+
 def single_thread() -> bool:
-    """True when the engine has one thread (``NUMBA_NUM_THREADS=1``, read without starting numba's pool).
+    """True when kernels called from this thread run on one thread: the engine has one
+    (``NUMBA_NUM_THREADS=1``, read without starting numba's pool) or this thread runs one part of a split
+    (``runs_one_part``).
 
     Some products are faster cut into single-thread blocks, others as one call BLAS splits over its threads;
     the kernels' callers choose by this. Whoever limits the threads sets numba's and BLAS's alike (the
     benchmarks do).
     """
-    return numba.config.NUMBA_NUM_THREADS == 1
+    return numba.config.NUMBA_NUM_THREADS == 1 or runs_one_part()
+
+
+def runs_one_part() -> bool:
+    """True while this thread runs one part of work split over the engine's threads."""
+    return getattr(_this_thread, "one_part", False)
+
+
+def set_runs_one_part(value: bool) -> bool:
+    """Mark this thread as running one part (or not); returns the previous mark, to restore it."""
+    previous = runs_one_part()
+    _this_thread.one_part = value
+    return previous
 
 
 # Numba's 'workqueue' threading layer (the only one a pip install has on some platforms) aborts the process

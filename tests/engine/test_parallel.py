@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import threading
 
+import numba
+
 import numpy as np
 import pytest
 
 import engine.parallel as parallel
+from engine.graph.model import Graph
 from engine.network import Network
 from tests.engine.test_conv_pool_fusion import CASES, chain_graph, conv, pool, run
 
@@ -24,7 +27,8 @@ SPLIT_CASES = {
 
 @pytest.fixture
 def split_everything(monkeypatch):
-    """Three threads and no minimum range size: every convolution and pooling pass is cut in up to three.
+    """Three threads and no minimum range size: every convolution and pooling pass, and the forward product of
+    every Dense layer, is cut in up to three.
 
     Returns the list of range counts seen, to check the split really happened.
     """
@@ -37,7 +41,8 @@ def split_everything(monkeypatch):
 
     monkeypatch.setattr(parallel, "thread_count", lambda: 3)
     monkeypatch.setattr(parallel, "MIN_RANGE_VALUES", 1)
-    for module in ("engine.layers.conv", "engine.layers.pooling"):
+    monkeypatch.setattr("engine.layers.dense._MIN_RANGE_PRODUCT", 1)
+    for module in ("engine.layers.conv", "engine.layers.pooling", "engine.layers.dense"):
         monkeypatch.setattr(f"{module}.run_ranges", counting)
     return seen
 
@@ -75,6 +80,33 @@ def test_split_float32_training_step_matches_within_rounding(split_everything, m
     out_whole, grads_whole, _ = run(whole, x)
     np.testing.assert_array_equal(out_split, out_whole)
     np.testing.assert_allclose(grads_split, grads_whole, rtol=1e-5, atol=1e-6)
+
+
+def test_a_long_dense_product_in_ranges_of_rows_matches_one_thread(monkeypatch):
+    """The slide CNN's first Dense layer at batch 32 on two threads: two ranges of rows, each summing blocks
+    of its 5408 inputs on BLAS's single-thread path; a batch above 64 rows stays one product."""
+    graph = Graph()
+    source = graph.add_node("Input", {"shape": [5408]})
+    dense = graph.add_node("Dense", {"units": 128, "activation": "relu"})
+    graph.connect(source.id, dense.id)
+    seen = []
+    monkeypatch.setattr("engine.layers.dense.run_ranges",
+                        lambda work, ranges: seen.append(len(ranges)) or parallel.run_ranges(work, ranges))
+    monkeypatch.setattr(parallel, "thread_count", lambda: 2)
+    split = Network(graph, seed=2, dtype=np.float32)
+    x = np.random.default_rng(3).random((32, 5408), dtype=np.float32)
+    (out_split,) = split.forward(x, training=False)
+    assert seen == [2]
+    split.forward(np.concatenate([x, x, x]), training=False)
+    assert seen == [2], "96 rows: one product, split by BLAS"
+    monkeypatch.setattr(parallel, "thread_count", lambda: 1)
+    whole = Network(graph.copy(), seed=2, dtype=np.float32)
+    whole.set_weight_dict(split.weight_dict())
+    (out_whole,) = whole.forward(x, training=False)
+    np.testing.assert_allclose(out_split, out_whole, rtol=1e-5, atol=1e-5)
+    weights = {key.split("/")[-1]: value for key, value in split.weight_dict().items()}
+    expected = np.maximum(x @ weights["kernel"] + weights["bias"], 0)
+    np.testing.assert_allclose(out_split, expected, rtol=1e-4, atol=1e-4)
 
 
 def test_ranges_cover_the_batch_in_whole_contiguous_parts(monkeypatch):
@@ -135,3 +167,25 @@ def test_the_engine_shortens_blas_spin_before_blas_is_loaded():
     env = {key: value for key, value in os.environ.items() if key != "OPENBLAS_THREAD_TIMEOUT"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "16"
+
+
+def test_a_part_counts_as_one_thread_and_runs_nested_ranges_itself(monkeypatch):
+    """Inside a part (one thread's share of a split), kernels stay on that thread and a nested split runs
+    there in turn: waiting for the pool, whose threads may run the other parts, could never end."""
+    from engine.kernels._jit import single_thread
+
+    monkeypatch.setattr(numba.config, "NUMBA_NUM_THREADS", 2)
+    assert parallel.thread_count() == 2 and not single_thread()
+    seen = {}
+
+    def part_work(part, start, stop):
+        nested = []
+        parallel.run_ranges(lambda p, a, b: nested.append((p, threading.current_thread().name)),
+                            [(0, 1), (1, 2), (2, 3)])
+        seen[part] = (parallel.thread_count(), single_thread(), nested, threading.current_thread().name)
+
+    parallel.run_ranges(part_work, [(0, 1), (1, 2)])
+    for count, one_thread, nested, name in seen.values():
+        assert count == 1 and one_thread
+        assert nested == [(0, name), (1, name), (2, name)]
+    assert parallel.thread_count() == 2 and not single_thread()  # the mark ends with the part
