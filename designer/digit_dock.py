@@ -50,7 +50,8 @@ def takes_digits(graph, analysis=None) -> bool:
     if analysis is None or not analysis.output_ids:
         return True  # not analysed yet: the input is what matters most
     shapes = [analysis.output_shapes.get(node_id) for node_id in analysis.output_ids]
-    return len(shapes) == 1 and shapes[0] is not None and len(shapes[0]) == 1 and 2 <= (shapes[0][0] or 0) <= MAX_CLASSES
+    return (len(shapes) == 1 and shapes[0] is not None and len(shapes[0]) == 1
+            and 2 <= (shapes[0][0] or 0) <= MAX_CLASSES)
 
 
 def inputs_from_document(dataset_spec: dict, training: dict) -> dict:

@@ -115,7 +115,7 @@ def test_shown_only_for_networks_that_read_a_digit(qtbot, document, make_window)
             ids.append(graph.add_node(layer, params).id)
             graph.connect(ids[-2], ids[-1])
         document.push(cmd.ReplaceGraph(document, graph, "replace"))
-        qtbot.waitUntil(lambda: dock.fits == fits, timeout=5000)
+        qtbot.waitUntil(lambda fits=fits: dock.fits == fits, timeout=5000)
         assert dock.isVisible() == fits
     autoencoder = Graph()
     source = autoencoder.add_node("Input", {"shape": [784]}).id
