@@ -24,7 +24,9 @@ from engine.parallel import run_ranges, sample_ranges
 
 def _twin_layer(layer: Layer, dtype) -> Layer:
     twin = type(layer).from_config(layer.get_config())
-    if layer.built:  # the layer's own set-up (shapes, geometry); its weights are replaced below
+    if layer.built:  # the layer's own set-up (shapes, geometry); its weights are rebound below
+        # Seeded from the layer's weights, build copies them instead of drawing new ones (an AlexNet's 60M).
+        twin.weights_by_name = layer.weights_by_name
         twin.build(layer.input_shapes, np.random.default_rng(0), dtype)
     return twin
 
