@@ -312,8 +312,7 @@ def small_conv_max_pool_values(x, w9, out, oh, ow, kh, kw, sh, sw, dh, dw, top, 
     Each sample is copied once into a zero-padded flat image, so a tap is one load at a fixed offset; the
     taps go into scalars (registers) and the filters are the vectorised inner loop. Two positions of a row go
     together: each filter's weights are loaded once for both and the window's running maximum is read and
-    stored once per pair (it goes through memory as a masked store, which the next position cannot read
-    before it completes). Measured per slide batch (32 MNIST images, 32 filters, pool 2): 0.27–0.40 ms
+    written once per pair. Measured per slide batch (32 MNIST images, 32 filters, pool 2): 0.27–0.40 ms
     against 0.32–0.50 ms one position at a time (alternated) and 0.55–0.69 ms for im2col → product → max.
     Shapes: x (n, h, w, c); w9 (SMALL_TAPS, f): the kernel as (kh * kw * c, f) rows, zero rows after them;
     out (n, pooled rows, pooled columns, f).
