@@ -114,7 +114,3 @@ def set_runs_one_part(value: bool) -> bool:
     _this_thread.one_part = value
     return previous
 
-
-# Numba's 'workqueue' threading layer (the only one a pip install has on some platforms) aborts the process
-# when two threads enter parallel regions at once. Parallel kernels take this lock; serial ones need not.
-parallel_region_lock = threading.Lock()
