@@ -44,11 +44,16 @@ def gemm(a, b, out, accumulate):
     """
     n, k = a.shape
     m = b.shape[1]
+    # BLAS would read and write out of bounds, or misread the values: refuse what it cannot take.
     if b.shape[0] != k or out.shape[0] != n or out.shape[1] != m:
-        raise ValueError("gemm: the shapes do not match")  # BLAS would read and write out of bounds
+        raise ValueError("gemm: the shapes do not match")
+    if a.itemsize != out.itemsize or b.itemsize != out.itemsize:
+        raise ValueError("gemm: the arrays must have one precision")
     if (k > 1 and a.strides[1] != a.itemsize) or (m > 1 and (b.strides[1] != b.itemsize
                                                              or out.strides[1] != out.itemsize)):
         raise ValueError("gemm: the values of a row must be adjacent")
+    if a.strides[0] < 0 or b.strides[0] < 0 or out.strides[0] < 0:
+        raise ValueError("gemm: the rows must be in order")
     scalars = np.empty(2, dtype=out.dtype)  # alpha, beta
     scalars[0] = 1.0
     scalars[1] = 1.0 if accumulate else 0.0

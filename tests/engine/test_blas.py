@@ -54,6 +54,10 @@ def test_gemm_refuses_what_blas_would_misread():
         gemm(a, np.ones((5, 4), np.float32), np.empty((4, 4), np.float32), False)
     with pytest.raises(ValueError, match="shapes"):
         gemm(a, np.ones((6, 4), np.float32), np.empty((4, 3), np.float32), False)
+    with pytest.raises(ValueError, match="precision"):
+        gemm(a, np.ones((6, 4)), np.empty((4, 4), np.float32), False)
+    with pytest.raises(ValueError, match="in order"):
+        gemm(a[::-1], np.ones((6, 4), np.float32), np.empty((4, 4), np.float32), False)
 
 
 @pytest.mark.parametrize("n, k, m", [(32, 5408, 128), (3, 1000, 7), (64, 300, 200), (5, 0, 4)])
