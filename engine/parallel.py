@@ -8,9 +8,10 @@ single-thread path. This costs no extra compile time (numba's ``parallel=True`` 
 kernel) and the kernels stay the ones the numpy twins check.
 
 The thread budget is numba's (``NUMBA_NUM_THREADS``, the number of cores unless set: whoever limits threads sets
-numba's and BLAS's alike, as the benchmarks do). With one thread nothing is split. The pool's threads only
-run kernels, never wait for each other, so two callers at once (training and the digit pad's predictions)
-just queue.
+numba's and BLAS's alike, as the benchmarks do). With one thread nothing is split. A part's thread counts as
+one: what it calls stays on it, and a split asked for inside a part (a layer's passes inside the whole batches
+``engine.batch_parallel`` gives each thread) runs there in turn. So the pool's threads never wait for each
+other, and two callers at once just queue.
 
 BLAS's own threads spin for a while after each product they split (OpenBLAS: 2^28 cycles, ~0.1 s, by
 default) and take the cores the ranges need: ``engine/__init__.py`` shortens that spin
